@@ -1,0 +1,268 @@
+/*
+** checks.c - cross-field and cross-file rules that no single schema row can express:
+** streaming enabled without a destination, destinations and bind lists that cannot work,
+** TLS ports without certificates, API keys on a node without a listener, and Netdata quirks
+** (':SSL' cutting the list, 127.0.0.1 matched as 'localhost', mode none turning health off).
+*/
+#include <string.h>
+
+#include "confdir.h"
+#include "dest.h"
+#include "types.h"
+
+static DiagLoc at_entry_key(const Model *m, const Entry *e)
+{
+    return model_loc(m, &e->key);
+}
+
+/* A span inside an entry's value. */
+static DiagLoc at_value(const Model *m, const Entry *e, size_t off, size_t n)
+{
+    Token t = e->val;
+    t.z += off;
+    t.col += (uint32_t)off;
+    t.n = (uint32_t)n;
+    return model_loc(m, &t);
+}
+
+static int val_is(const Entry *e, const char *w)
+{
+    return e && e->val.n == strlen(w) && memcmp(e->val.z, w, e->val.n) == 0;
+}
+
+static int is_true(const Entry *e)
+{
+    return e && types_bool(e->val.z, e->val.n);
+}
+
+static const Entry *sec_entry(const Model *m, const Section *s, const char *key)
+{
+    const Entry *e = model_find_entry(m, s, key, strlen(key));
+    return e ? e->winner : NULL;
+}
+
+/* ---- destinations -------------------------------------------------------------------------- */
+
+static void check_dest(Model *m, const Entry *e, DestFlavor flavor)
+{
+    DestList dl;
+    dest_parse_list(e->val.z, e->val.n, flavor, &dl);
+    for (size_t i = 0; i < dl.n; i++) {
+        const DestEntry *d = &dl.e[i];
+        const char *why = dest_entry_problem(d);
+        if (why) {
+            diag_add(m->diag, DIAG_BAD_DEST, at_value(m, e, d->off, d->n),
+                     "destination '%.*s' cannot work: %s", (int)d->n, d->z, why);
+        }
+    }
+    if (flavor == DEST_PROXY) {
+        const char *ssl = memmem(e->val.z, e->val.n, ":SSL", 4);
+        if (ssl) {
+            diag_add(m->diag, DIAG_BAD_DEST, at_value(m, e, (size_t)(ssl - e->val.z), 4),
+                     "Netdata 1.37.1 never removes ':SSL' from a proxy destination: it becomes "
+                     "part of the port and every connection fails (TLS for proxied hosts follows "
+                     "[stream] destination)");
+        }
+        return;
+    }
+    if (dl.tls && dl.cut_n < e->val.n) {
+        size_t rest = dl.ssl_off + 4;
+        while (rest < e->val.n && (e->val.z[rest] == ' ' || e->val.z[rest] == ',' ||
+                                   e->val.z[rest] == '\t')) {
+            rest++;
+        }
+        if (rest < e->val.n) {
+            diag_add(m->diag, DIAG_DEST_SSL, at_value(m, e, rest, e->val.n - rest),
+                     "Netdata 1.37.1 cuts the destination list at the first ':SSL': '%.*s' is "
+                     "ignored, and TLS is used for every destination",
+                     (int)(e->val.n - rest), e->val.z + rest);
+        }
+    }
+}
+
+static void check_stream_section(Node *n)
+{
+    Model *m = &n->stream;
+    Section *s = model_find_section(m, "stream", 6);
+    if (!s) {
+        return;
+    }
+    const Entry *en = sec_entry(m, s, "enabled");
+    const Entry *dest = sec_entry(m, s, "destination");
+    const Entry *key = sec_entry(m, s, "api key");
+    if (is_true(en)) {
+        const char *missing = !dest || !dest->val.n ? "destination" : !key || !key->val.n ? "api key"
+                                                                                          : NULL;
+        if (missing) {
+            diag_add(m->diag, DIAG_STREAM_INCOMPLETE, at_entry_key(m, en),
+                     "streaming is enabled but '%s' is %s; Netdata logs an error and disables "
+                     "streaming", missing,
+                     (strcmp(missing, "destination") == 0 ? dest : key) ? "empty" : "not set");
+        }
+    }
+    if (dest && dest->val.n) {
+        check_dest(m, dest, DEST_STREAM);
+        const Entry *skip = sec_entry(m, s, "ssl skip certificate verification");
+        const char *ssl = memmem(dest->val.z, dest->val.n, ":SSL", 4);
+        if (ssl && is_true(skip)) {
+            Diag *g = diag_add(m->diag, DIAG_DEST_SSL,
+                               at_value(m, dest, (size_t)(ssl - dest->val.z), 4),
+                               "TLS without certificate verification: the parent's identity is "
+                               "not checked");
+            diag_note(m->diag, g, at_entry_key(m, skip), "verification is skipped here");
+        }
+    }
+    const Entry *scm = sec_entry(m, s, "send charts matching");
+    if (scm && scm->val.n == 0) {
+        diag_add(m->diag, DIAG_EMPTY_PATTERN, at_entry_key(m, scm),
+                 "an empty 'send charts matching' sends no charts at all; use '*' to send all");
+    }
+}
+
+/* ---- API-key and machine sections --------------------------------------------------------- */
+
+static void check_allow_from(Model *m, const Entry *e)
+{
+    if (!e) {
+        return;
+    }
+    if (e->val.n == 0) {
+        diag_add(m->diag, DIAG_EMPTY_PATTERN, at_entry_key(m, e),
+                 "an empty 'allow from' is no restriction at all (everyone is allowed); use '!*' "
+                 "to refuse everyone or '*' to say so");
+        return;
+    }
+    for (uint32_t i = 0; i < e->val.n;) {
+        while (i < e->val.n && (e->val.z[i] == ' ' || e->val.z[i] == '\t')) {
+            i++;
+        }
+        uint32_t b = i;
+        while (i < e->val.n && e->val.z[i] != ' ' && e->val.z[i] != '\t') {
+            i++;
+        }
+        const char *w = e->val.z + b;
+        size_t wn = i - b;
+        size_t skip = wn && w[0] == '!' ? 1 : 0;
+        if ((wn - skip == 9 && memcmp(w + skip, "127.0.0.1", 9) == 0) ||
+            (wn - skip == 3 && memcmp(w + skip, "::1", 3) == 0)) {
+            Diag *g = diag_add(m->diag, DIAG_LOCALHOST_IP, at_value(m, e, b + skip, wn - skip),
+                               "Netdata matches a local child as 'localhost', never as '%.*s'; "
+                               "this word matches nothing", (int)(wn - skip), w + skip);
+            diag_fixit(m->diag, g, "localhost", 9);
+        }
+    }
+}
+
+static int api_enabled(const Model *m, const Section *s)
+{
+    return s->kind == SEC_API && is_true(sec_entry(m, s, "enabled"));
+}
+
+static void check_guid_sections(Node *n, const Entry *web_mode, const Entry *db_mode)
+{
+    Model *m = &n->stream;
+    for (Section *s = m->first; s; s = s->next) {
+        if (s->kind != SEC_API && s->kind != SEC_MACHINE) {
+            continue;
+        }
+        int api = s->kind == SEC_API;
+        check_allow_from(m, sec_entry(m, s, "allow from"));
+        const Entry *pd = sec_entry(m, s, api ? "default proxy destination" : "proxy destination");
+        if (pd && pd->val.n) {
+            check_dest(m, pd, DEST_PROXY);
+        }
+        if (api && web_mode && api_enabled(m, s)) {
+            Diag *g = diag_add(m->diag, DIAG_NO_LISTENER, model_loc(m, &s->name),
+                               "API key [%.*s] is enabled, but [web] mode = none: this node has "
+                               "no listener and can never receive a stream", (int)s->name.n,
+                               s->name.z);
+            diag_note(m->diag, g, model_loc(&n->netdata, &web_mode->key), "web server disabled here");
+        }
+        const Entry *mode = sec_entry(m, s, api ? "default memory mode" : "memory mode");
+        const Entry *health = sec_entry(m, s, api ? "health enabled by default" : "health enabled");
+        int mode_none = mode ? val_is(mode, "none") : (api && val_is(db_mode, "none"));
+        if (mode_none && health && types_bool3(health->val.z, health->val.n, 0) != 0) {
+            Diag *g = diag_add(m->diag, DIAG_MODE_NONE_HEALTH, at_entry_key(m, health),
+                               "health is turned off for hosts with memory mode 'none', whatever "
+                               "this says");
+            if (mode) {
+                diag_note(m->diag, g, at_entry_key(m, mode), "memory mode 'none' set here");
+            }
+        }
+        if (!api && n->has_guid && s->name.n == 36 && memcmp(s->name.z, n->guid, 36) == 0) {
+            diag_add(m->diag, DIAG_OWN_GUID, model_loc(m, &s->name),
+                     "[%.*s] is this node's own machine GUID; a child presenting it is refused as "
+                     "this node's localhost", (int)s->name.n, s->name.z);
+        }
+    }
+}
+
+/* ---- netdata.conf -------------------------------------------------------------------------- */
+
+static void check_bind_to(Node *n)
+{
+    Model *m = &n->netdata;
+    const Entry *bt = node_entry(n, CONF_NETDATA, "web", "bind to");
+    if (!bt) {
+        return;
+    }
+    /* an old [global] name moved here lives in the same file, so the same model renders it */
+    BindList bl;
+    bind_parse_list(bt->val.z, bt->val.n, &bl);
+    int tls = 0, streaming = 0;
+    for (size_t i = 0; i < bl.n; i++) {
+        const BindEntry *b = &bl.e[i];
+        const char *why = bind_entry_problem(b);
+        if (why) {
+            diag_add(m->diag, DIAG_BAD_BIND, at_value(m, bt, b->off, b->n),
+                     "bind to entry '%.*s': %s", (int)b->n, b->z, why);
+        }
+        tls |= b->ssl != BIND_SSL_DEFAULT;
+        streaming |= (b->acl & BIND_STREAMING) != 0;
+    }
+    if (tls && (!node_entry(n, CONF_NETDATA, "web", "ssl key") ||
+                !node_entry(n, CONF_NETDATA, "web", "ssl certificate"))) {
+        const char *f = memmem(bt->val.z, bt->val.n, "^SSL=", 5);
+        diag_add(m->diag, DIAG_TLS_NO_CERT,
+                 f ? at_value(m, bt, (size_t)(f - bt->val.z), 5) : at_entry_key(m, bt),
+                 "a TLS port, but [web] ssl key and ssl certificate are not both set: Netdata "
+                 "looks for /etc/netdata/ssl/key.pem and cert.pem, and without them a "
+                 "'^SSL=force' port refuses every stream");
+    }
+    if (bl.n && !streaming && n->has_stream) {
+        for (Section *s = n->stream.first; s; s = s->next) {
+            if (api_enabled(&n->stream, s)) {
+                Diag *g = diag_add(m->diag, DIAG_NO_LISTENER, at_entry_key(m, bt),
+                                   "no entry of 'bind to' allows 'streaming', but API keys are "
+                                   "enabled: every child is refused with HTTP 403");
+                diag_note(n->stream.diag, g, model_loc(&n->stream, &s->name),
+                          "API key enabled here");
+                break;
+            }
+        }
+    }
+}
+
+void checks_run(Node *n)
+{
+    const Entry *web_mode = NULL, *db_mode = NULL;
+    if (n->has_netdata) {
+        const Entry *wm = node_entry(n, CONF_NETDATA, "web", "mode");
+        web_mode = val_is(wm, "none") ? wm : NULL;
+        db_mode = node_entry(n, CONF_NETDATA, "db", "mode");
+        check_bind_to(n);
+        const Entry *health = node_entry(n, CONF_NETDATA, "health", "enabled");
+        if (val_is(db_mode, "none") && health && is_true(health)) {
+            Diag *g = diag_add(n->netdata.diag, DIAG_MODE_NONE_HEALTH,
+                               at_entry_key(&n->netdata, health),
+                               "health is turned off on a node with memory mode 'none', whatever "
+                               "this says");
+            diag_note(n->netdata.diag, g, at_entry_key(&n->netdata, db_mode),
+                      "memory mode 'none' set here");
+        }
+    }
+    if (n->has_stream) {
+        check_stream_section(n);
+        check_guid_sections(n, web_mode, db_mode);
+    }
+}

@@ -1,0 +1,194 @@
+/*
+** main.c - the streamc command line: a table of subcommands {name, function, usage}.
+**
+** Exit status everywhere: 0 clean, 1 findings at error level, 2 usage or I/O failure.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "confdir.h"
+#include "diag_render.h"
+
+typedef struct CheckOpts {
+    NodeInput in;
+    RenderFormat format;
+    int werror, quiet;
+    unsigned max_errors;
+} CheckOpts;
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "streamc: error: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'streamc help'.\n");
+    return 2;
+}
+
+/* "--name=value" or "--name value": the value, advancing *i; NULL if ARG is not NAME. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n) != 0) {
+        return NULL;
+    }
+    if (a[n] == '=') {
+        return a + n + 1;
+    }
+    if (a[n] != 0) {
+        return NULL;
+    }
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int check_one(Render *r, const CheckOpts *o, const NodeInput *in, int *io)
+{
+    Arena a;
+    DiagSink d;
+    Node node;
+    arena_init(&a);
+    diag_init(&d, &a);
+    d.werror = o->werror;
+    d.max_errors = o->max_errors;
+    if (node_check(&node, &a, &d, in) != 0) {
+        *io = 1;
+    }
+    render_sink(r, &d);
+    int status = diag_exit_status(&d);
+    arena_free(&a);
+    return status;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    CheckOpts o;
+    memset(&o, 0, sizeof o);
+    o.max_errors = 50;
+    const char **dirs = calloc((size_t)argc + 1, sizeof *dirs);
+    int ndirs = 0;
+    if (!dirs) {
+        return 2;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        int missing = 0;
+        if ((v = opt_value(argc, argv, &i, "--stream-conf", &missing))) {
+            o.in.stream_conf = v;
+        } else if ((v = opt_value(argc, argv, &i, "--netdata-conf", &missing))) {
+            o.in.netdata_conf = v;
+        } else if ((v = opt_value(argc, argv, &i, "--machine-guid", &missing))) {
+            o.in.machine_guid = v;
+        } else if ((v = opt_value(argc, argv, &i, "--format", &missing))) {
+            int f = render_format_from_name(v);
+            if (f < 0) {
+                free(dirs);
+                return usage_error("unknown format '%s': expected text, json or sarif", v);
+            }
+            o.format = (RenderFormat)f;
+        } else if ((v = opt_value(argc, argv, &i, "--max-errors", &missing))) {
+            char *end;
+            long x = strtol(v, &end, 10);
+            if (*end || x < 0 || x > 1000000) {
+                free(dirs);
+                return usage_error("--max-errors wants a number 0..1000000, not '%s'", v);
+            }
+            o.max_errors = (unsigned)x;
+        } else if (missing) {
+            free(dirs);
+            return usage_error("option '%s' needs a value", a);
+        } else if (strcmp(a, "-Werror") == 0) {
+            o.werror = 1;
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            o.quiet = 1;
+        } else if (a[0] == '-' && a[1]) {
+            free(dirs);
+            return usage_error("unknown option '%s'", a);
+        } else {
+            dirs[ndirs++] = a;
+        }
+    }
+    int explicit = o.in.stream_conf || o.in.netdata_conf;
+    if (!ndirs && !explicit) {
+        free(dirs);
+        return usage_error("%s", "check needs a config directory or --stream-conf/--netdata-conf");
+    }
+    if (explicit && ndirs > 1) {
+        free(dirs);
+        return usage_error("%s", "--stream-conf/--netdata-conf go with at most one directory");
+    }
+    Render r;
+    render_begin(&r, stdout, o.format);
+    r.quiet = o.quiet;
+    int status = 0, io = 0;
+    if (explicit || ndirs <= 1) {
+        NodeInput in = o.in;
+        in.dir = ndirs ? dirs[0] : NULL;
+        status = check_one(&r, &o, &in, &io);
+    } else {
+        for (int i = 0; i < ndirs; i++) {
+            NodeInput in = o.in;
+            in.dir = dirs[i];
+            if (check_one(&r, &o, &in, &io)) {
+                status = 1;
+            }
+        }
+    }
+    render_end(&r);
+    free(dirs);
+    if (fflush(stdout) != 0) {
+        return 2;
+    }
+    return io ? 2 : status;
+}
+
+static int cmd_help(int argc, char **argv);
+
+static const struct Command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *usage;
+} commands[] = {
+    { "check", cmd_check,
+      "check [--format=text|json|sarif] [-Werror] [--max-errors=N] [-q]\n"
+      "        [--stream-conf F] [--netdata-conf F] [--machine-guid G|FILE] [CONFDIR...]\n"
+      "    Lint one node's stream.conf and netdata.conf (or many config directories)." },
+    { "help", cmd_help, "help\n    This text." },
+};
+
+static int cmd_help(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("usage: streamc COMMAND [ARGS]\n\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        printf("  streamc %s\n\n", commands[i].usage);
+    }
+    printf("Exit status: 0 clean, 1 errors found, 2 usage or I/O failure.\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        cmd_help(0, NULL);
+        return 2;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("streamc 0.1.0 (Netdata 1.37.1 semantics)\n");
+        return 0;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        return cmd_help(0, NULL);
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            return commands[i].fn(argc - 1, argv + 1);
+        }
+    }
+    return usage_error("unknown command '%s'", argv[1]);
+}

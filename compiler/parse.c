@@ -1,0 +1,104 @@
+/*
+** parse.c - the one loop that feeds tokens to the Lemon push parser (as sqlite3RunParser).
+**
+** Per logical line: report what Netdata's line reader does to it (cut at 8191 bytes, NUL,
+** bytes that are not UTF-8), then tokenize it and push the tokens. At end of input push 0.
+*/
+#include "parse.h"
+
+#include <stdlib.h>
+
+void *ConfParseAlloc(void *(*alloc)(size_t), Model *pM);
+void ConfParseFree(void *p, void (*dealloc)(void *));
+void ConfParse(void *p, int code, Token tok);
+
+/* Offset of the first byte that is not well-formed UTF-8, or -1. */
+static long bad_utf8(const unsigned char *z, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = z[i];
+        size_t len;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            if (c == 0xE0) {
+                lo = 0xA0;
+            } else if (c == 0xED) {
+                hi = 0x9F;
+            }
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            if (c == 0xF0) {
+                lo = 0x90;
+            } else if (c == 0xF4) {
+                hi = 0x8F;
+            }
+        } else {
+            return (long)i;
+        }
+        if (i + len > n) {
+            return (long)i;
+        }
+        for (size_t k = 1; k < len; k++) {
+            unsigned char d = z[i + k];
+            unsigned l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
+            if (d < l || d > h) {
+                return (long)i;
+            }
+        }
+        i += len;
+    }
+    return -1;
+}
+
+static void line_notes(Model *m, const SrcLine *L)
+{
+    const Source *src = m->src;
+    if (L->flags & SRC_CONT && !(L[-1].flags & SRC_CONT)) {
+        DiagLoc at = { src, L->line, L->col0 + 1, 1 };
+        diag_add(m->diag, DIAG_LONG_LINE, at,
+                 "line is longer than %u bytes: Netdata cuts it here and reads the rest as a "
+                 "separate line", SOURCE_READ_MAX);
+    }
+    if (L->flags & SRC_NUL) {
+        DiagLoc at = { src, L->line, L->col0 + L->nul_off + 1, 1 };
+        diag_add(m->diag, DIAG_NUL, at, "NUL byte: Netdata ignores the rest of this line");
+    }
+    long bad = bad_utf8((const unsigned char *)L->z, L->n);
+    if (bad >= 0) {
+        DiagLoc at = { src, L->line, L->col0 + (uint32_t)bad + 1, 1 };
+        diag_add(m->diag, DIAG_UTF8, at,
+                 "byte 0x%02X is not valid UTF-8 (Netdata passes the bytes through unchanged)",
+                 (unsigned char)L->z[bad]);
+    }
+}
+
+int parse_source(Model *m)
+{
+    void *p = ConfParseAlloc(malloc, m);
+    if (!p) {
+        m->diag->oom = 1;
+        return -1;
+    }
+    const Source *src = m->src;
+    for (size_t i = 0; i < src->nlines && !m->diag->stopped; i++) {
+        const SrcLine *L = &src->lines[i];
+        int codes[5];
+        Token toks[5];
+        line_notes(m, L);
+        int n = lex_line(L, codes, toks);
+        for (int k = 0; k < n; k++) {
+            ConfParse(p, codes[k], toks[k]);
+        }
+    }
+    Token end = { src->buf + src->len, 0, (uint32_t)src->nphys, 1 };
+    ConfParse(p, 0, end);
+    ConfParseFree(p, free);
+    return m->diag->oom ? -1 : 0;
+}
