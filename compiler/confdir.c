@@ -20,6 +20,9 @@
 static const char *join(Arena *a, const char *dir, const char *name)
 {
     size_t n = strlen(dir);
+    if (strcmp(dir, ".") == 0) {
+        return arena_printf(a, "%s", name);   /* "stream.conf", not "./stream.conf" */
+    }
     return arena_printf(a, "%s%s%s", dir, n && dir[n - 1] == '/' ? "" : "/", name);
 }
 

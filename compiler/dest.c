@@ -71,6 +71,26 @@ static int is_alpha(unsigned char c)
     return lower(c) >= 'a' && lower(c) <= 'z';
 }
 
+static size_t digits(const char *z, size_t n)
+{
+    size_t i = 0;
+    while (i < n && is_digit((unsigned char)z[i])) {
+        i++;
+    }
+    return i;
+}
+
+/* Leading bytes of z that are ASCII letters, digits or one of extra. */
+static size_t span(const char *z, size_t n, const char *extra)
+{
+    size_t i = 0;
+    while (i < n && (is_alpha((unsigned char)z[i]) || is_digit((unsigned char)z[i])
+                     || memchr(extra, z[i], strlen(extra)))) {
+        i++;
+    }
+    return i;
+}
+
 static int equals(const char *z, size_t n, const char *lit)
 {
     return strlen(lit) == n && memcmp(z, lit, n) == 0;
@@ -137,26 +157,33 @@ static int next_entry(const char *s, size_t n, size_t *pos, size_t *start, size_
 
 /* ---------------------------------------------------------------- parsing */
 
+/* The first byte in [q, end) that is one of stops, or end. */
+static const char *scan_to(const char *q, const char *end, const char *stops)
+{
+    while (q < end && !memchr(stops, *q, strlen(stops))) {
+        q++;
+    }
+    return q;
+}
+
 /* Parses [HOST]%IFACE:PORT=ACL from p up to end as v1.37.1 does; with_acl adds '=' as a stop
    byte (bind to). Views that are absent point at end with length 0. */
 static void parse_addr(const char *p, const char *end, int with_acl, Addr *a)
 {
+    const char *host_stops = with_acl ? ":%=" : ":%";
     const char *q = p;
     memset(a, 0, sizeof *a);
     a->host = a->ignored = a->iface = a->port = a->acl = end;
     if (q < end && *q == '[') {
         a->bracketed = 1;
         a->host = ++q;
-        while (q < end && *q != ']') {
-            q++;
-        }
+        q = scan_to(q, end, "]");
         a->host_n = (size_t)(q - a->host);
         if (q == end) {
             a->unclosed = 1;        /* the host swallowed the rest of the entry */
             return;
         }
-        q++;
-        if (q < end && *q != '%' && *q != ':' && !(with_acl && *q == '=')) {
+        if (++q < end && !memchr(host_stops, *q, strlen(host_stops))) {
             /* Only the byte right after ']' is looked at; anything else ends the parse. */
             a->ignored = q;
             a->ignored_n = (size_t)(end - q);
@@ -164,23 +191,17 @@ static void parse_addr(const char *p, const char *end, int with_acl, Addr *a)
         }
     } else {
         a->host = q;
-        while (q < end && *q != ':' && *q != '%' && !(with_acl && *q == '=')) {
-            q++;
-        }
+        q = scan_to(q, end, host_stops);
         a->host_n = (size_t)(q - a->host);
     }
     if (q < end && *q == '%') {
         a->iface = ++q;
-        while (q < end && *q != ':' && !(with_acl && *q == '=')) {
-            q++;
-        }
+        q = scan_to(q, end, with_acl ? ":=" : ":");
         a->iface_n = (size_t)(q - a->iface);
     }
     if (q < end && *q == ':') {
         a->port = ++q;
-        while (q < end && !(with_acl && *q == '=')) {
-            q++;
-        }
+        q = scan_to(q, end, with_acl ? "=" : "");
         a->port_n = (size_t)(q - a->port);
     }
     if (with_acl && q < end && *q == '=') {
@@ -404,32 +425,15 @@ static int is_ipv6(const char *t, size_t n)
    the end, or before a final ":digits" port), or 0 when t does not start with one. */
 static size_t unbracketed_v6(const char *t, size_t n, int with_acl)
 {
-    size_t a = 0, colons = 0;
-    while (a < n && t[a] != '%' && !(with_acl && t[a] == '=')) {
-        unsigned char c = (unsigned char)t[a];
-        if (c == ':') {
-            colons++;
-        } else if (!is_digit(c) && !(lower(c) >= 'a' && lower(c) <= 'f') && c != '.') {
-            return 0;
-        }
-        a++;
-    }
-    if (colons < 2) {
-        return 0;
-    }
+    size_t a = (size_t)(scan_to(t, t + n, with_acl ? "%=" : "%") - t);
+    size_t k = a;
     if (is_ipv6(t, a)) {
         return a;
     }
-    size_t k = a;
     while (k > 0 && t[k - 1] != ':') {
         k--;
     }
-    for (size_t i = k; i < a; i++) {
-        if (!is_digit((unsigned char)t[i])) {
-            return 0;
-        }
-    }
-    return (k > 1 && k < a && is_ipv6(t, k - 1)) ? k - 1 : 0;
+    return (k > 1 && k < a && digits(t + k, a - k) == a - k && is_ipv6(t, k - 1)) ? k - 1 : 0;
 }
 
 /* "unbracketed IPv6 address: write [ADDR]REST" for the v6 address of length a at t. */
@@ -450,39 +454,25 @@ static const char *port_problem(const char *p, size_t n)
     if (n == 0) {
         return NULL;
     }
-    if (is_digit((unsigned char)p[0])) {
+    if (digits(p, n) == n) {
         unsigned long v = 0;
-        size_t i = 0;
-        while (i < n && is_digit((unsigned char)p[i])) {
-            v = v > 65535 ? v : v * 10 + (unsigned long)(p[i] - '0');   /* saturate */
-            i++;
+        for (size_t i = 0; i < n && v <= 65535; i++) {
+            v = v * 10 + (unsigned long)(p[i] - '0');
         }
-        if (i == n) {
-            return (v >= 1 && v <= 65535) ? NULL : say("port %s is out of range 1..65535", p, n);
-        }
-    } else if (is_alpha((unsigned char)p[0])) {
-        /* Service names are resolved through /etc/services on the agent's machine, which the
-           linter cannot see; accept what looks like one. */
-        size_t i = 1;
-        while (i < n && (is_alpha((unsigned char)p[i]) || is_digit((unsigned char)p[i])
-                         || p[i] == '-')) {
-            i++;
-        }
-        if (i == n) {
-            return NULL;
-        }
+        return (v >= 1 && v <= 65535) ? NULL : say("port %s is out of range 1..65535", p, n);
+    }
+    /* Service names are resolved through /etc/services on the agent's machine, which the linter
+       cannot see (and getservbyname would make results machine-dependent): accept a name. */
+    if (is_alpha((unsigned char)p[0]) && span(p, n, "-") == n) {
+        return NULL;
     }
     return say("port '%s' is not a number or a known service name", p, n);
 }
 
 static const char *host_problem(const char *h, size_t n, int bracketed)
 {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)h[i];
-        if (!(is_alpha(c) || is_digit(c) || c == '.' || c == '-' || c == '_'
-              || (bracketed && (c == ':' || c == '%')))) {
-            return say("host '%s' is not a valid host name or address", h, n);
-        }
+    if (span(h, n, bracketed ? "._-:%" : "._-") < n) {
+        return say("host '%s' is not a valid host name or address", h, n);
     }
     return NULL;
 }
@@ -502,6 +492,18 @@ static const char *prefix_case_problem(const Addr *a)
         }
     }
     return NULL;
+}
+
+/* Nothing after a unix socket path is parsed, so other syntax (named by extra) lands in it. */
+static const char *unix_problem(size_t n, const char *extra)
+{
+    if (n == 0) {
+        return "does not specify a socket path";
+    }
+    if (extra) {
+        return extra;
+    }
+    return n > UNIX_PATH_KEEP ? "unix socket path is longer than 107 bytes: it is cut" : NULL;
 }
 
 /* Problems of the address part both grammars share, checked in order of usefulness. */
@@ -536,15 +538,9 @@ const char *dest_entry_problem(const DestEntry *e)
     Addr a;
     DestProto proto = parse_entry(e->z, e->n, 0, &a);
     if (proto == DEST_UNIX) {
-        if (a.host_n == 0) {
-            return "does not specify a socket path";
-        }
-        if (find(a.host, a.host_n, ":SSL", 0)) {
-            return "':SSL' is not removed from a proxy destination in v1.37.1: "
-                   "it becomes part of the socket path";
-        }
-        return a.host_n > UNIX_PATH_KEEP ? "unix socket path is longer than 107 bytes: it is cut"
-                                          : NULL;
+        return unix_problem(a.host_n, find(a.host, a.host_n, ":SSL", 0)
+                            ? "':SSL' is not removed from a proxy destination in v1.37.1: "
+                              "it becomes part of the socket path" : NULL);
     }
     const char *why = addr_problem(&a, e->z + e->n, 0);
     if (why) {
@@ -585,15 +581,9 @@ const char *bind_entry_problem(const BindEntry *e)
     AclScan sc;
     parse_bind(e->z, e->n, e->off, &b, &a, &sc);
     if (b.proto == DEST_UNIX) {
-        if (b.host_n == 0) {
-            return "does not specify a socket path";
-        }
-        if (memchr(b.host, '=', b.host_n) || memchr(b.host, '^', b.host_n)) {
-            return "permissions cannot be given for a unix socket: '=' and '^' become part of "
-                   "the path, which always gets every permission";
-        }
-        return b.host_n > UNIX_PATH_KEEP ? "unix socket path is longer than 107 bytes: it is cut"
-                                         : NULL;
+        return unix_problem(b.host_n, memchr(b.host, '=', b.host_n) || memchr(b.host, '^', b.host_n)
+                            ? "permissions cannot be given for a unix socket: '=' and '^' become "
+                              "part of the path, which always gets every permission" : NULL);
     }
     const char *why = addr_problem(&a, b.z + b.n, 1);
     if (why) {

@@ -207,9 +207,13 @@ static int check_int(const SchemaKey *k, const char *z, size_t n, Verdict *v, Ar
     /* strtoll base 0: a leading zero means octal, which is almost never what was meant */
     size_t i = (z[0] == '+' || z[0] == '-') ? 1 : 0;
     if (n - i > 1 && z[i] == '0' && z[i + 1] != 'x' && z[i + 1] != 'X') {
+        size_t j = i;
+        while (j + 1 < n && z[j] == '0') {
+            j++;
+        }
         v->code = DIAG_ODD_VALUE;
         v->why = arena_printf(a, "a leading 0 makes the number octal: Netdata reads %lld", x);
-        v->fixit = arena_printf(a, "%lld", x);
+        v->fixit = arena_printf(a, "%.*s%.*s", (int)i, z, (int)(n - j), z + j);
         v->off = v->len = 0;
         return 1;
     }

@@ -4,6 +4,7 @@
 **
 ** One loop serves every key; what differs per key lives in the schema rows and type_ops.
 */
+#include <stdio.h>
 #include <string.h>
 
 #include "confdir.h"
@@ -169,6 +170,19 @@ static const char *counterpart(int from, int to, const Token *key, char *buf, si
     return schema_find(to, buf, strlen(buf)) ? buf : NULL;
 }
 
+/* "[stream]", "an API-key section", "a machine-GUID section". */
+static const char *article(const char *display)
+{
+    static _Thread_local char buf[4][64];
+    static _Thread_local int next;
+    if (display[0] == '[') {
+        return display;
+    }
+    char *b = buf[next++ & 3];
+    snprintf(b, sizeof buf[0], "%s %s", display[0] == 'A' ? "an" : "a", display);
+    return b;
+}
+
 static void unknown_key(Model *m, Section *s, Entry *e)
 {
     const Token *k = &e->key;
@@ -201,14 +215,13 @@ static void unknown_key(Model *m, Section *s, Entry *e)
         }
         Diag *g;
         if (fix) {
-            g = diag_add(m->diag, DIAG_WRONG_SECTION, at, "'%.*s' is not read in a %s; it "
-                         "belongs in a%s %s (here the key is '%s')", (int)k->n, k->z, sd,
-                         where[0] == 'A' ? "n" : "", where, fix);
+            g = diag_add(m->diag, DIAG_WRONG_SECTION, at, "'%.*s' is not read in %s; it "
+                         "belongs in %s (here the key is '%s')", (int)k->n, k->z, article(sd),
+                         article(where), fix);
             diag_fixit(m->diag, g, fix, strlen(fix));
         } else {
-            g = diag_add(m->diag, DIAG_WRONG_SECTION, at, "'%.*s' is not read in %s%s; it "
-                         "belongs in %s%s", (int)k->n, k->z, sd[0] == '[' ? "" : "a ", sd,
-                         where[0] == '[' ? "" : where[0] == 'A' ? "an " : "a ", where);
+            g = diag_add(m->diag, DIAG_WRONG_SECTION, at, "'%.*s' is not read in %s; it "
+                         "belongs in %s", (int)k->n, k->z, article(sd), article(where));
         }
         return;
     }
@@ -223,13 +236,12 @@ static void unknown_key(Model *m, Section *s, Entry *e)
     }
     const char *best = suggest_result(&sg);
     if (best) {
-        Diag *g = diag_add(m->diag, DIAG_UNKNOWN_KEY, at, "unknown key '%.*s' in %s%s; did you "
-                           "mean '%s'?", (int)k->n, k->z, ss->display[0] == '[' ? "" : "a ",
-                           ss->display, best);
+        Diag *g = diag_add(m->diag, DIAG_UNKNOWN_KEY, at, "unknown key '%.*s' in %s; did you "
+                           "mean '%s'?", (int)k->n, k->z, article(ss->display), best);
         diag_fixit(m->diag, g, best, strlen(best));
     } else {
-        diag_add(m->diag, DIAG_UNKNOWN_KEY, at, "unknown key '%.*s' in %s%s; Netdata ignores it",
-                 (int)k->n, k->z, ss->display[0] == '[' ? "" : "a ", ss->display);
+        diag_add(m->diag, DIAG_UNKNOWN_KEY, at, "unknown key '%.*s' in %s; Netdata ignores it",
+                 (int)k->n, k->z, article(ss->display));
     }
 }
 
