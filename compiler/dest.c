@@ -242,26 +242,15 @@ static DestProto parse_entry(const char *z, size_t n, int is_bind, Addr *a)
 static void parse_dest(const char *z, size_t n, size_t off, DestEntry *e)
 {
     Addr a;
-    memset(e, 0, sizeof *e);
-    e->proto = parse_entry(z, n, 0, &a);
-    e->z = z;
-    e->n = n;
-    e->off = off;
-    e->host = a.host;
-    e->host_n = a.host_n;
-    e->bracketed = a.bracketed;
-    e->ignored_n = a.ignored_n > INT_MAX ? INT_MAX : (int)a.ignored_n;
-    e->iface = a.iface;
-    e->iface_n = a.iface_n;
-    e->port = a.port;
-    e->port_n = a.port_n;
+    DestProto proto = parse_entry(z, n, 0, &a);
+    *e = (DestEntry){ .proto = proto, .z = z, .n = n, .off = off, .host = a.host,
+                      .host_n = a.host_n, .iface = a.iface, .iface_n = a.iface_n, .port = a.port,
+                      .port_n = a.port_n, .bracketed = a.bracketed,
+                      .ignored_n = a.ignored_n > INT_MAX ? INT_MAX : (int)a.ignored_n };
 }
 
-/*
-** Splits s[0..n) into destination entries and parses each one. out is fully overwritten; its
-** views point into s, so s must outlive it. With DEST_STREAM the list is first cut at its first
-** ':SSL' (tls = 1). Never fails.
-*/
+/* Splits s[0..n) into entries and parses them into out (overwritten; views into s, so s must
+   outlive out). DEST_STREAM first cuts the list at its first ':SSL' (tls = 1). Never fails. */
 void dest_parse_list(const char *s, size_t n, DestFlavor flavor, DestList *out)
 {
     memset(out, 0, sizeof *out);
@@ -335,20 +324,12 @@ static void scan_acl(const char *p, size_t n, AclScan *sc)
 /* Fills b, and a and sc with the details bind_entry_problem needs. */
 static void parse_bind(const char *z, size_t n, size_t off, BindEntry *b, Addr *a, AclScan *sc)
 {
-    memset(b, 0, sizeof *b);
+    DestProto proto = parse_entry(z, n, 1, a);
     memset(sc, 0, sizeof *sc);
-    b->proto = parse_entry(z, n, 1, a);
-    b->z = z;
-    b->n = n;
-    b->off = off;
-    b->host = a->host;
-    b->host_n = a->host_n;
-    b->bracketed = a->bracketed;
-    b->iface = a->iface;
-    b->iface_n = a->iface_n;
-    b->port = a->port;
-    b->port_n = a->port_n;
-    b->wildcard = b->proto != DEST_UNIX
+    *b = (BindEntry){ .proto = proto, .z = z, .n = n, .off = off, .host = a->host,
+                      .host_n = a->host_n, .iface = a->iface, .iface_n = a->iface_n,
+                      .port = a->port, .port_n = a->port_n, .bracketed = a->bracketed };
+    b->wildcard = proto != DEST_UNIX
                   && (a->host_n == 0 || a->host[0] == '*' || equals(a->host, a->host_n, "any")
                       || equals(a->host, a->host_n, "all"));
     b->has_eq = a->has_eq;
@@ -363,10 +344,8 @@ static void parse_bind(const char *z, size_t n, size_t off, BindEntry *b, Addr *
     b->bad_acl_n = sc->bad_n;
 }
 
-/*
-** Splits s[0..n) into `bind to` entries and parses each one, ACL list included. out is fully
-** overwritten and points into s. Never fails.
-*/
+/* Splits s[0..n) into `bind to` entries, ACL lists included, into out (overwritten; views into
+   s). Never fails. */
 void bind_parse_list(const char *s, size_t n, BindList *out)
 {
     memset(out, 0, sizeof *out);
@@ -526,10 +505,8 @@ static const char *addr_problem(const Addr *a, const char *end, int with_acl)
     return prefix_case_problem(a);
 }
 
-/*
-** Returns NULL when e (from dest_parse_list) would work as far as the text shows, else the most
-** useful reason fragment. The entry text is re-read through e->z / e->n only.
-*/
+/* NULL when e (from dest_parse_list) works as far as the text shows, else the most useful
+   reason fragment. Only e->z / e->n are read; the entry is parsed again. */
 const char *dest_entry_problem(const DestEntry *e)
 {
     if (!e) {
@@ -567,10 +544,7 @@ const char *dest_entry_problem(const DestEntry *e)
     return why;
 }
 
-/*
-** Returns NULL when e (from bind_parse_list) would work as far as the text shows, else the most
-** useful reason fragment. The entry is re-parsed from e->z / e->n to get the ACL details.
-*/
+/* Like dest_entry_problem, for e from bind_parse_list; parsing again gives the ACL details. */
 const char *bind_entry_problem(const BindEntry *e)
 {
     if (!e) {
