@@ -28,7 +28,7 @@ PACKAGES = {
 
 # ---- sources: explicit sorted lists (what links into what) --------------------------------------
 
-COMMON = ["common/guid.c"]
+COMMON = ["common/guid.c", "common/pattern_prog.c"]
 COMPILER_LIB = [
     "compiler/arena.c",
     "compiler/checks.c",
@@ -39,12 +39,14 @@ COMPILER_LIB = [
     "compiler/lex.c",
     "compiler/model.c",
     "compiler/parse.c",
+    "compiler/pattern.c",
     "compiler/schema.c",
     "compiler/source.c",
     "compiler/suggest.c",
     "compiler/types.c",
     "compiler/validate.c",
 ]
+RUNTIME_LIB = ["runtime/match.c"]
 GENERATED = ["$gen/conf_lex.c", "$gen/conf_parse.c", "$gen/schema_tables.c"]
 GEN_HEADERS = ["$gen/conf_parse.h", "$gen/schema_tables.h"]
 UNIT_TESTS = [
@@ -164,7 +166,7 @@ def main():
 
     configure_args = " ".join(a for a in sys.argv[1:] if a != "--deps")
     warn = "-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror"
-    inc = "-Icommon -Icompiler -I$gen"
+    inc = "-Icommon -Icompiler -Iruntime -I$gen"
     opt = "-O0" if args.debug else "-O2"
     with open("build.ninja", "w") as f:
         n = Writer(f)
@@ -210,7 +212,7 @@ def main():
         for vname, (prefix, cflags, ldflags) in variants.items():
             v = prefix.rstrip("/") or "normal"
             objs = []
-            for src in COMMON + COMPILER_LIB + GENERATED:
+            for src in COMMON + COMPILER_LIB + RUNTIME_LIB + GENERATED:
                 o = obj(v, src)
                 n.build(o, "cc", src, order_only=GEN_HEADERS,
                         variables={"cflags": cflags + (LEMPAR_RELAX if src in GENERATED else "")})
@@ -247,13 +249,13 @@ def main():
             n.build(fo, "cc", f"tests/fuzz/{fz}.c", order_only=GEN_HEADERS,
                     variables={"cflags": "$fuzz_cflags", "cc": "clang"})
             fobjs = []
-            for src in COMMON + COMPILER_LIB + GENERATED:
+            for src in COMMON + COMPILER_LIB + RUNTIME_LIB + GENERATED:
                 o = obj("fuzz", src)
                 fobjs.append(o)
             n.build(f"$builddir/fuzz/{fz}", "link", [fo] + fobjs,
                     variables={"cc": "clang", "ldflags": "-fsanitize=fuzzer,address,undefined"})
             fuzzers.append(f"$builddir/fuzz/{fz}")
-        for src in COMMON + COMPILER_LIB + GENERATED:
+        for src in COMMON + COMPILER_LIB + RUNTIME_LIB + GENERATED:
             n.build(obj("fuzz", src), "cc", src, order_only=GEN_HEADERS,
                     variables={"cflags": "$fuzz_cflags" + (LEMPAR_RELAX if src in GENERATED else ""),
                                "cc": "clang"})

@@ -56,14 +56,7 @@ static void check_dest(Model *m, const Entry *e, DestFlavor flavor)
         }
     }
     if (flavor == DEST_PROXY) {
-        const char *ssl = memmem(e->val.z, e->val.n, ":SSL", 4);
-        if (ssl) {
-            diag_add(m->diag, DIAG_BAD_DEST, at_value(m, e, (size_t)(ssl - e->val.z), 4),
-                     "Netdata 1.37.1 never removes ':SSL' from a proxy destination: it becomes "
-                     "part of the port and every connection fails (TLS for proxied hosts follows "
-                     "[stream] destination)");
-        }
-        return;
+        return;   /* a ':SSL' here is reported by dest_entry_problem: it stays in the port */
     }
     if (dl.tls && dl.cut_n < e->val.n) {
         size_t rest = dl.ssl_off + 4;

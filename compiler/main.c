@@ -9,6 +9,8 @@
 
 #include "confdir.h"
 #include "diag_render.h"
+#include "match.h"
+#include "pattern.h"
 
 typedef struct CheckOpts {
     NodeInput in;
@@ -146,6 +148,53 @@ static int cmd_check(int argc, char **argv)
     return io ? 2 : status;
 }
 
+/* streamc match 'PATTERN' STRING...: the compiled program, run as the runtime runs it. */
+static int cmd_match(int argc, char **argv)
+{
+    int mode = PATTERN_AUTO, i = 1;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
+        if (strcmp(argv[i], "--linear") == 0) {
+            mode = PATTERN_LINEAR;
+        } else if (strcmp(argv[i], "--indexed") == 0) {
+            mode = PATTERN_INDEXED;
+        } else if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        } else {
+            return usage_error("unknown option '%s'", argv[i]);
+        }
+    }
+    if (i >= argc) {
+        return usage_error("%s", "match needs a PATTERN and strings to match");
+    }
+    const char *pat = argv[i++];
+    Arena a;
+    arena_init(&a);
+    PatList pl;
+    size_t size = 0;
+    void *prog = NULL;
+    if (pattern_parse(&a, pat, strlen(pat), &pl) == 0) {
+        prog = pattern_compile(&a, &pl, mode, &size);
+    }
+    const char *why = prog ? pattern_prog_verify(prog, size) : "out of memory";
+    if (why) {
+        fprintf(stderr, "streamc: error: %s\n", why);
+        arena_free(&a);
+        return 2;
+    }
+    if (pl.n == 0) {
+        fprintf(stderr, "streamc: note: empty pattern: it matches nothing; Netdata's callers read "
+                "an empty 'allow from' as allow-all and an empty 'send charts matching' as "
+                "send-nothing\n");
+    }
+    static const char *const verdict[] = { "no match", "match", "excluded" };
+    for (; i < argc; i++) {
+        printf("%s\t%s\n", argv[i], verdict[match_run(prog, argv[i], strlen(argv[i]))]);
+    }
+    arena_free(&a);
+    return fflush(stdout) == 0 ? 0 : 2;
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct Command {
@@ -157,6 +206,10 @@ static const struct Command {
       "check [--format=text|json|sarif] [-Werror] [--max-errors=N] [-q]\n"
       "        [--stream-conf F] [--netdata-conf F] [--machine-guid G|FILE] [CONFDIR...]\n"
       "    Lint one node's stream.conf and netdata.conf (or many config directories)." },
+    { "match", cmd_match,
+      "match [--linear|--indexed] 'PATTERN' STRING...\n"
+      "    Match strings against a Netdata simple pattern, printing STRING<TAB>match, no match\n"
+      "    or excluded (the first matching term is negative)." },
     { "help", cmd_help, "help\n    This text." },
 };
 

@@ -9,6 +9,7 @@
 
 #include "confdir.h"
 #include "guid.h"
+#include "pattern.h"
 #include "suggest.h"
 #include "types.h"
 
@@ -265,6 +266,15 @@ static int inline_comment(Model *m, const Entry *e)
 static void check_value(Model *m, Entry *e, const SchemaKey *row)
 {
     if (row->type != TY_ANY && inline_comment(m, e)) {
+        return;
+    }
+    if (row->type == TY_PATTERN) {
+        PatList pl;
+        if (pattern_parse(m->arena, e->val.z, e->val.n, &pl) == 0) {
+            pattern_lint(m->diag, &pl, e->val.z, loc(m, &e->val));
+        } else {
+            m->diag->oom = 1;
+        }
         return;
     }
     TypeCheck check = type_ops[row->type].check;
