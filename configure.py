@@ -56,6 +56,7 @@ UNIT_TESTS = [
     "test_guid",
     "test_lex",
     "test_model",
+    "test_pattern",
     "test_schema",
     "test_source",
     "test_suggest",
@@ -64,8 +65,10 @@ UNIT_TESTS = [
 # Lemon's template (lempar.c) defines optional entry points without prototypes and has unused
 # locals; these warnings are about code we do not write, so they are off for generated files only.
 LEMPAR_RELAX = " -Wno-missing-prototypes -Wno-unused-parameter -Wno-unused-variable"
-FUZZ = ["fuzz_conf", "fuzz_dest"]
-BENCH = ["bench_check"]
+FUZZ = ["fuzz_conf", "fuzz_dest", "fuzz_pattern"]
+# linked into unit tests, fuzzers and benches only: the reference matcher (Netdata's algorithm)
+SUPPORT = ["tests/support/ref_pattern.c"]
+BENCH = ["bench_check", "bench_match"]
 
 
 class Writer:
@@ -166,7 +169,7 @@ def main():
 
     configure_args = " ".join(a for a in sys.argv[1:] if a != "--deps")
     warn = "-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror"
-    inc = "-Icommon -Icompiler -Iruntime -I$gen"
+    inc = "-Icommon -Icompiler -Iruntime -Itests/support -I$gen"
     opt = "-O0" if args.debug else "-O2"
     with open("build.ninja", "w") as f:
         n = Writer(f)
@@ -223,18 +226,23 @@ def main():
             n.build(main_o, "cc", "compiler/main.c", order_only=GEN_HEADERS, variables={"cflags": cflags})
             exe = "streamc" if v == "normal" else f"$builddir/{v}/streamc"
             n.build(exe, "link", [main_o, lib], variables={"ldflags": ldflags})
+            support = []
+            for src in SUPPORT:
+                so = obj(v, src)
+                n.build(so, "cc", src, order_only=GEN_HEADERS, variables={"cflags": cflags})
+                support.append(so)
             if v == "bench":
                 for b in BENCH:
                     bo = obj(v, f"bench/{b}.c")
                     n.build(bo, "cc", f"bench/{b}.c", order_only=GEN_HEADERS, variables={"cflags": cflags})
-                    n.build(f"$builddir/bench/{b}", "link", [bo, lib])
+                    n.build(f"$builddir/bench/{b}", "link", [bo] + support + [lib])
                 continue
             tests = []
             for t in UNIT_TESTS:
                 to = obj(v, f"tests/unit/{t}.c")
                 n.build(to, "cc", f"tests/unit/{t}.c", order_only=GEN_HEADERS, variables={"cflags": cflags})
                 te = f"$builddir/{v}/test/{t}"
-                n.build(te, "link", [to, lib], variables={"ldflags": ldflags,
+                n.build(te, "link", [to] + support + [lib], variables={"ldflags": ldflags,
                                                          "libs": "$libs -lcmocka"})
                 tests.append(te)
             run = "run_test" if v == "normal" else "run_asan"
@@ -249,13 +257,13 @@ def main():
             n.build(fo, "cc", f"tests/fuzz/{fz}.c", order_only=GEN_HEADERS,
                     variables={"cflags": "$fuzz_cflags", "cc": "clang"})
             fobjs = []
-            for src in COMMON + COMPILER_LIB + RUNTIME_LIB + GENERATED:
+            for src in COMMON + COMPILER_LIB + RUNTIME_LIB + GENERATED + SUPPORT:
                 o = obj("fuzz", src)
                 fobjs.append(o)
             n.build(f"$builddir/fuzz/{fz}", "link", [fo] + fobjs,
                     variables={"cc": "clang", "ldflags": "-fsanitize=fuzzer,address,undefined"})
             fuzzers.append(f"$builddir/fuzz/{fz}")
-        for src in COMMON + COMPILER_LIB + RUNTIME_LIB + GENERATED:
+        for src in COMMON + COMPILER_LIB + RUNTIME_LIB + GENERATED + SUPPORT:
             n.build(obj("fuzz", src), "cc", src, order_only=GEN_HEADERS,
                     variables={"cflags": "$fuzz_cflags" + (LEMPAR_RELAX if src in GENERATED else ""),
                                "cc": "clang"})

@@ -4,6 +4,7 @@
 ** TLS ports without certificates, API keys on a node without a listener, and Netdata quirks
 ** (':SSL' cutting the list, 127.0.0.1 matched as 'localhost', mode none turning health off).
 */
+#include <stdio.h>
 #include <string.h>
 
 #include "confdir.h"
@@ -236,6 +237,51 @@ static void check_bind_to(Node *n)
     }
 }
 
+/* Netdata 1.37.1's DNS heuristic loops forever on a word with '**' after a plain prefix. */
+static void check_dns_hang(Node *n)
+{
+    Model *m = &n->netdata;
+    for (Section *s = m->first; s; s = s->next) {
+        if (s->kind != SEC_WEB && s->kind != SEC_REGISTRY) {
+            continue;
+        }
+        for (Entry *e = s->first; e; e = e->next) {
+            if (e->first_dup->winner != e) {
+                continue;   /* only the value Netdata keeps */
+            }
+            if (!e->row || e->row->type != TY_PATTERN || e->key.n < 10 ||
+                memcmp(e->key.z + e->key.n - 5, " from", 5) != 0) {
+                continue;
+            }
+            char dnskey[128];
+            snprintf(dnskey, sizeof dnskey, "%.*s by dns", (int)(e->key.n - 5), e->key.z);
+            const Entry *dns = sec_entry(m, s, dnskey);
+            const SchemaKey *row = schema_find(s->kind, dnskey, strlen(dnskey));
+            const char *mode = dns ? NULL : row && row->dflt ? row->dflt : "heuristic";
+            if (dns ? (val_is(dns, "yes") || val_is(dns, "no")) : strcmp(mode, "heuristic") != 0) {
+                continue;   /* anything but yes/no falls back to the heuristic */
+            }
+            for (uint32_t i = 1; i + 1 < e->val.n; i++) {
+                if (e->val.z[i] == '*' && e->val.z[i + 1] == '*' && e->val.z[i - 1] != '*' &&
+                    e->val.z[i - 1] != ' ' && e->val.z[i - 1] != '\t') {
+                    uint32_t b = i;
+                    while (b > 0 && e->val.z[b - 1] != ' ' && e->val.z[b - 1] != '\t') {
+                        b--;
+                    }
+                    Diag *g = diag_add(m->diag, DIAG_PAT_HANG, at_value(m, e, b, i + 2 - b),
+                                       "a word with '**' after a prefix makes Netdata 1.37.1's "
+                                       "DNS heuristic loop forever: the agent hangs at start-up; "
+                                       "use a single '*' or set '%s' to yes or no", dnskey);
+                    if (dns) {
+                        diag_note(m->diag, g, at_entry_key(m, dns), "the heuristic is chosen here");
+                    }
+                    break;
+                }
+            }
+        }
+    }
+}
+
 void checks_run(Node *n)
 {
     const Entry *web_mode = NULL, *db_mode = NULL;
@@ -244,6 +290,7 @@ void checks_run(Node *n)
         web_mode = val_is(wm, "none") ? wm : NULL;
         db_mode = node_entry(n, CONF_NETDATA, "db", "mode");
         check_bind_to(n);
+        check_dns_hang(n);
         const Entry *health = node_entry(n, CONF_NETDATA, "health", "enabled");
         if (val_is(db_mode, "none") && health && is_true(health)) {
             Diag *g = diag_add(n->netdata.diag, DIAG_MODE_NONE_HEALTH,
