@@ -10,18 +10,23 @@
 **   baseline  a minimal re-implementation of Netdata 1.37.1's appconfig_load: fopen, fgets into
 **             an 8192-byte buffer, trim, section / key split at the first '=', values stored in
 **             a hash table (malloc'd names and values, last value wins), no validation and no
-**             logging; the tables are freed per node.
+**             logging; the tables are freed per node;
+**   read      open, fstat, read, close of every file and nothing else: the I/O floor;
+**   probes    the stat calls node_check makes before reading (the directory and its four
+**             candidate files), so the streamc time splits into read + probes + work.
 ** Output: a human summary, then one "RESULT key=value ..." line that bench/run.py parses.
 ** This file does not time the streamc executable; bench/run.py does.
 */
 #include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "confdir.h"
 #include "diag_render.h"
@@ -353,6 +358,67 @@ static double run_baseline(const Fleet *f, RunStats *st)
     return t;
 }
 
+/* ---- I/O floor: the file-system calls node_check makes, with no parsing ------------------- */
+
+static size_t read_all(const char *path, char *buf, size_t cap)
+{
+    struct stat st;
+    size_t n = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    if (fstat(fd, &st) == 0) {
+        ssize_t r;
+        while (n < cap && (r = read(fd, buf + n, cap - n)) > 0) {
+            n += (size_t)r;
+        }
+    }
+    close(fd);
+    return n;
+}
+
+/* Open, fstat, read to EOF and close each file: the I/O any checker of these files pays. */
+static double run_read_floor(const Fleet *f, RunStats *st)
+{
+    static char buf[1 << 16];
+    size_t total = 0;
+    double t0 = now();
+    for (size_t i = 0; i < f->n; i++) {
+        for (int k = 0; k < 2; k++) {
+            if (f->nodes[i].files[k]) {
+                total += read_all(f->nodes[i].files[k], buf, sizeof buf);
+            }
+        }
+    }
+    double t = now() - t0;
+    st->lines = total;
+    return t;
+}
+
+/* The look-ups node_check makes before reading: stat of the directory and of its four
+   candidate files (stream.conf, netdata.conf and two GUID files, normally absent). */
+static double run_probes(const Fleet *f, RunStats *st)
+{
+    static const char *const probes[] = { "stream.conf", "netdata.conf",
+                                          "netdata.public.unique.id",
+                                          "registry/netdata.public.unique.id" };
+    unsigned long found = 0;
+    double t0 = now();
+    for (size_t i = 0; i < f->n; i++) {
+        char path[4096];
+        struct stat sb;
+        found += stat(f->nodes[i].dir, &sb) == 0;
+        for (size_t k = 0; k < sizeof probes / sizeof probes[0]; k++) {
+            snprintf(path, sizeof path, "%s/%s", f->nodes[i].dir, probes[k]);
+            found += stat(path, &sb) == 0;
+        }
+    }
+    double t = now() - t0;
+    st->lines = found;
+    return t;
+}
+
 /* ---- driver -------------------------------------------------------------------------------- */
 
 static void record(RunStats *st, double t, int first)
@@ -398,13 +464,17 @@ int main(int argc, char **argv)
     static char outbuf[1 << 16];
     setvbuf(out, outbuf, _IOFBF, sizeof outbuf);
 
-    RunStats sc, base;
+    RunStats sc, base, io, pr;
     memset(&sc, 0, sizeof sc);
     memset(&base, 0, sizeof base);
-    /* alternate the workloads so drift on a shared machine hits both alike */
+    memset(&io, 0, sizeof io);
+    memset(&pr, 0, sizeof pr);
+    /* alternate the workloads so drift on a shared machine hits all alike */
     for (int i = 0; i < runs; i++) {
         record(&sc, run_streamc(&f, out, &sc), i == 0);
         record(&base, run_baseline(&f, &base), i == 0);
+        record(&io, run_read_floor(&f, &io), i == 0);
+        record(&pr, run_probes(&f, &pr), i == 0);
     }
     fclose(out);
 
@@ -414,10 +484,16 @@ int main(int argc, char **argv)
     printf("streamc diagnostics per run: %lu errors, %lu warnings\n", sc.nerr, sc.nwarn);
     report("streamc", &f, &sc, runs);
     report("baseline", &f, &base, runs);
+    report("read", &f, &io, runs);
+    report("probes", &f, &pr, runs);
     printf("ratio streamc/baseline: %.2fx the time\n", sc.best / base.best);
+    printf("split: streamc = read %.3f + probes %.3f + work %.3f s; baseline = read %.3f + "
+           "work %.3f s\n", io.best, pr.best, sc.best - io.best - pr.best, io.best,
+           base.best - io.best);
     printf("RESULT nodes=%zu files=%zu bytes=%zu runs=%d streamc_s=%.6f baseline_s=%.6f "
-           "ratio=%.3f errors=%lu warnings=%lu\n", f.n, f.nfiles, f.bytes, runs, sc.best,
-           base.best, sc.best / base.best, sc.nerr, sc.nwarn);
+           "read_s=%.6f probes_s=%.6f ratio=%.3f errors=%lu warnings=%lu\n", f.n, f.nfiles,
+           f.bytes, runs, sc.best, base.best, io.best, pr.best, sc.best / base.best, sc.nerr,
+           sc.nwarn);
     fleet_free(&f);
     return 0;
 }

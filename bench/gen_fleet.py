@@ -83,7 +83,7 @@ def child_stream(nd, rng):
              "    # If the destination line above does not specify a port, use this\n",
              "    default port = 19999\n\n",
              "    # filtering of charts to be sent\n",
-             f"    send charts matching = {rng.choice(['*', '*', 'apps.* system.* !*.irq', '* !cgroup_*'])}\n\n",
+             f"    send charts matching = {rng.choice(['*', '*', '!*.irq apps.* system.*', '!cgroup_* *'])}\n\n",
              "    buffer size bytes = 10485760\n\n",
              "    # If the connection fails, retry after that many seconds.\n",
              "    reconnect delay seconds = 5\n\n",
@@ -109,7 +109,7 @@ def parent_stream(nd, rng):
               "    # Default settings for this API key\n",
               "    type = api\n",
               "    enabled = yes\n",
-              f"    allow from = 10.* 192.168.* !10.{nd['i'] % 250}.0.1\n",
+              f"    allow from = !10.{nd['i'] % 250}.0.1 10.* 192.168.*\n",
               "    default history = 3600\n",
               "    default memory mode = dbengine\n",
               "    health enabled by default = auto\n",
@@ -197,6 +197,10 @@ def typo_semicolon(lines):
     return [l.replace("    default port = 19999\n", "    ; default port = 19999\n", 1) for l in lines]
 
 
+def typo_pattern_order(lines):
+    return [l.replace("= !cgroup_* *\n", "= * !cgroup_*\n", 1) for l in lines]
+
+
 def typo_netdata_oldname(lines):
     return [l.replace("[global]\n", "[global]\n    memory mode = save\n", 1) for l in lines]
 
@@ -211,7 +215,8 @@ def typo_netdata_bind(lines):
 
 TYPOS = [("stream", typo_key), ("stream", typo_inline), ("stream", typo_number),
          ("stream", typo_ssl_middle), ("stream", typo_header), ("stream", typo_upper_guid),
-         ("stream", typo_semicolon), ("netdata", typo_netdata_oldname),
+         ("stream", typo_semicolon), ("stream", typo_pattern_order),
+         ("netdata", typo_netdata_oldname),
          ("netdata", typo_netdata_mode), ("netdata", typo_netdata_bind)]
 
 
@@ -228,7 +233,7 @@ def main():
     ap.add_argument("n", type=int)
     ap.add_argument("--seed", type=int, default=1371)
     args = ap.parse_args()
-    stamp = f"nodes={args.n} seed={args.seed} generator=1\n"
+    stamp = f"nodes={args.n} seed={args.seed} generator=2\n"
     marker = os.path.join(args.outdir, "FLEET")
     if os.path.exists(args.outdir):
         if os.path.exists(marker) and open(marker).readline() == stamp:

@@ -3,6 +3,9 @@
 */
 #include "guid.h"
 
+#include <string.h>
+#include <strings.h>
+
 static int hexval(unsigned char c)
 {
     if (c >= '0' && c <= '9') {
@@ -29,6 +32,18 @@ int guid_is_valid(const char *z, size_t n)
 
 const char *guid_problem(const char *z, size_t n)
 {
+    if (n >= 2 && z[0] == '{') {
+        return "braces are not part of a GUID";
+    }
+    if (n >= 9 && strncasecmp(z, "urn:uuid:", 9) == 0) {
+        return "the 'urn:uuid:' prefix is not part of a GUID";
+    }
+    if (n == 32 && !memchr(z, '-', n)) {
+        return "the hyphens are missing (8-4-4-4-12)";
+    }
+    if (n && (z[0] == ' ' || z[0] == '\t' || z[n - 1] == ' ' || z[n - 1] == '\t')) {
+        return "leading or trailing whitespace is not trimmed";
+    }
     if (n != GUID_TEXT_LEN) {
         return n < GUID_TEXT_LEN ? "too short: a GUID has 36 characters (8-4-4-4-12)"
                                  : "too long: a GUID has 36 characters (8-4-4-4-12)";

@@ -46,6 +46,9 @@ static const Entry *sec_entry(const Model *m, const Section *s, const char *key)
 
 static void check_dest(Model *m, const Entry *e, DestFlavor flavor)
 {
+    if (e->flagged) {
+        return;
+    }
     DestList dl;
     dest_parse_list(e->val.z, e->val.n, flavor, &dl);
     for (size_t i = 0; i < dl.n; i++) {
@@ -117,7 +120,7 @@ static void check_stream_section(Node *n)
 
 static void check_allow_from(Model *m, const Entry *e)
 {
-    if (!e) {
+    if (!e || e->flagged) {
         return;
     }
     if (e->val.n == 0) {
@@ -193,6 +196,18 @@ static void check_guid_sections(Node *n, const Entry *web_mode, const Entry *db_
 
 /* ---- netdata.conf -------------------------------------------------------------------------- */
 
+static int is_permission(const char *z, size_t n)
+{
+    static const char *const names[] = { "dashboard", "registry", "badges", "management",
+                                         "streaming", "netdata.conf", NULL };
+    for (int i = 0; names[i]; i++) {
+        if (strlen(names[i]) == n && memcmp(z, names[i], n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void check_bind_to(Node *n)
 {
     Model *m = &n->netdata;
@@ -211,14 +226,25 @@ static void check_bind_to(Node *n)
             diag_add(m->diag, DIAG_BAD_BIND, at_value(m, bt, b->off, b->n),
                      "bind to entry '%.*s': %s", (int)b->n, b->z, why);
         }
+        if (!why && i > 0 && bl.e[i - 1].has_eq && b->off > 0 && !b->has_eq && !b->port_n &&
+            bt->val.z[b->off - 1] == ',' && is_permission(b->host, b->host_n)) {
+            diag_add(m->diag, DIAG_BAD_BIND, at_value(m, bt, b->off, b->n),
+                     "bind to entry '%.*s': ',' separates entries, so this permission name is "
+                     "read as a host to listen on (with every permission); join permissions "
+                     "with '|'", (int)b->n, b->z);
+        }
         tls |= b->ssl != BIND_SSL_DEFAULT;
         streaming |= (b->acl & BIND_STREAMING) != 0;
     }
     if (tls && (!node_entry(n, CONF_NETDATA, "web", "ssl key") ||
                 !node_entry(n, CONF_NETDATA, "web", "ssl certificate"))) {
         const char *f = memmem(bt->val.z, bt->val.n, "^SSL=", 5);
+        size_t fo = f ? (size_t)(f - bt->val.z) : 0, fl = 0;
+        while (f && fo + fl < bt->val.n && !strchr(" \t,|", bt->val.z[fo + fl])) {
+            fl++;
+        }
         diag_add(m->diag, DIAG_TLS_NO_CERT,
-                 f ? at_value(m, bt, (size_t)(f - bt->val.z), 5) : at_entry_key(m, bt),
+                 f ? at_value(m, bt, fo, fl) : at_entry_key(m, bt),
                  "a TLS port, but [web] ssl key and ssl certificate are not both set: Netdata "
                  "looks for /etc/netdata/ssl/key.pem and cert.pem, and without them a "
                  "'^SSL=force' port refuses every stream");

@@ -29,7 +29,7 @@ static const char *join(Arena *a, const char *dir, const char *name)
 static int exists(const char *path)
 {
     struct stat st;
-    return stat(path, &st) == 0;
+    return lstat(path, &st) == 0;   /* a dangling symlink is a mistake to report, not absence */
 }
 
 static int load_conf(Node *n, Arena *a, DiagSink *d, const char *path, ConfKind kind)
@@ -37,7 +37,12 @@ static int load_conf(Node *n, Arena *a, DiagSink *d, const char *path, ConfKind 
     Source *src = kind == CONF_STREAM ? &n->ssrc : &n->nsrc;
     Model *m = kind == CONF_STREAM ? &n->stream : &n->netdata;
     const char *err = NULL;
-    if (source_load(src, a, path, NULL, &err) != 0) {
+    int rc = source_load(src, a, path, NULL, &err);
+    if (rc == -2) {
+        d->oom = 1;
+        return -1;
+    }
+    if (rc != 0) {
         DiagLoc at = { NULL, 0, 0, 0 };
         diag_add(d, DIAG_IO, at, "cannot read '%s': %s", path, err);
         n->io_error = 1;
@@ -64,7 +69,12 @@ static void load_guid(Node *n, Arena *a, DiagSink *d, const char *arg)
     DiagLoc at = { NULL, 0, 0, 0 };
     if (!guid_is_valid(arg, len) && exists(arg)) {
         const char *err = NULL;
-        if (source_load(&n->gsrc, a, arg, NULL, &err) != 0) {
+        int rc = source_load(&n->gsrc, a, arg, NULL, &err);
+        if (rc == -2) {
+            d->oom = 1;
+            return;
+        }
+        if (rc != 0) {
             diag_add(d, DIAG_IO, at, "cannot read '%s': %s", arg, err);
             n->io_error = 1;
             return;
@@ -112,18 +122,25 @@ int node_check(Node *n, Arena *a, DiagSink *d, const NodeInput *in)
             n->io_error = 1;
             return -1;
         }
-        const char *p;
-        if (!sc && exists(p = join(a, in->dir, "stream.conf"))) {
-            sc = p;
+        const char *ps = join(a, in->dir, "stream.conf");
+        const char *pn = join(a, in->dir, "netdata.conf");
+        const char *pg1 = join(a, in->dir, "netdata.public.unique.id");
+        const char *pg2 = join(a, in->dir, "registry/netdata.public.unique.id");
+        if (!ps || !pn || !pg1 || !pg2) {
+            d->oom = 1;
+            return -1;
         }
-        if (!nc && exists(p = join(a, in->dir, "netdata.conf"))) {
-            nc = p;
+        if (!sc && exists(ps)) {
+            sc = ps;
         }
-        if (!guid && exists(p = join(a, in->dir, "netdata.public.unique.id"))) {
-            guid = p;
+        if (!nc && exists(pn)) {
+            nc = pn;
         }
-        if (!guid && exists(p = join(a, in->dir, "registry/netdata.public.unique.id"))) {
-            guid = p;
+        if (!guid && exists(pg1)) {
+            guid = pg1;
+        }
+        if (!guid && exists(pg2)) {
+            guid = pg2;
         }
         if (!sc && !nc) {
             DiagLoc at = { NULL, 0, 0, 0 };

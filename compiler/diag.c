@@ -48,7 +48,7 @@ Diag *diag_add(DiagSink *d, DiagCode code, DiagLoc at, const char *fmt, ...)
         if (cap) {
             cap->code = DIAG_TOO_MANY;
             cap->sev = SEV_ERROR;
-            cap->msg = arena_printf(d->arena, "too many errors (%u), stopping now [--max-errors]",
+            cap->msg = arena_printf(d->arena, "too many errors (%u), stopping now",
                                     d->max_errors);
             cap->seq = UINT32_MAX;   /* always rendered last */
             if (!d->first) {

@@ -129,7 +129,8 @@ static void echo_line(FILE *f, const DiagLoc *at, const char *fixit)
         i += k ? k : 1;
     }
     fputc('^', f);
-    for (size_t i = c0 + 1; i < c0 + span;) {
+    size_t first = c0 < n ? char_len(u + c0, n - c0) : 1;
+    for (size_t i = c0 + (first ? first : 1); i < c0 + span;) {
         size_t k = char_len(u + i, c0 + span - i);
         fputc('~', f);
         i += k ? k : 1;
@@ -228,9 +229,10 @@ static void uri(FILE *f, const char *path)
     fputc('"', f);
 }
 
+/* "physicalLocation":{...} without surrounding braces, so callers can add siblings. */
 static void sarif_region(FILE *f, const DiagLoc *at)
 {
-    fputs("{\"physicalLocation\":{\"artifactLocation\":{\"uri\":", f);
+    fputs("\"physicalLocation\":{\"artifactLocation\":{\"uri\":", f);
     uri(f, at->src->path);
     fprintf(f, "},\"region\":{\"startLine\":%u,\"startColumn\":%u,\"endColumn\":%u}}", at->line,
             cp_col(at, at->col), cp_col(at, at->col + at->len));
@@ -281,7 +283,7 @@ static void sarif_one(Render *r, const Diag *g)
     json_str(f, g->msg);
     fputc('}', f);
     if (g->at.src) {
-        fputs(",\"locations\":[", f);
+        fputs(",\"locations\":[{", f);
         sarif_region(f, &g->at);
         fputs("}]", f);
     }
@@ -296,7 +298,7 @@ static void sarif_one(Render *r, const Diag *g)
             json_str(f, nt->msg);
             fputs("},", f);
             sarif_region(f, &nt->at);
-            fputs("}}", f);
+            fputc('}', f);
             id++;
         }
         fputc(']', f);
@@ -353,11 +355,41 @@ void render_begin(Render *r, FILE *out, RenderFormat format)
     }
 }
 
+/* The --max-errors cap counts errors in output order, across every sink of the run. */
+static int over_cap(Render *r, const Diag *g)
+{
+    if (r->capped) {
+        return 1;
+    }
+    if (g->sev != SEV_ERROR || !r->max_errors || r->nerr < r->max_errors) {
+        return 0;
+    }
+    r->capped = 1;
+    Diag cap = { 0 };
+    cap.code = DIAG_TOO_MANY;
+    cap.sev = SEV_ERROR;
+    char msg[96];
+    snprintf(msg, sizeof msg, "too many errors (--max-errors=%u), stopping now", r->max_errors);
+    cap.msg = msg;
+    if (r->format == RENDER_TEXT) {
+        text_one(r, &cap.at, SEV_ERROR, msg, diag_slug[DIAG_TOO_MANY], NULL);
+    } else if (r->format == RENDER_JSON) {
+        json_one(r, &cap);
+    } else {
+        sarif_one(r, &cap);
+    }
+    r->results++;
+    return 1;
+}
+
 void render_sink(Render *r, DiagSink *d)
 {
     SortRec *v = sorted(d);
     for (uint32_t i = 0; v && i < d->n; i++) {
         const Diag *g = v[i].g;
+        if (over_cap(r, g)) {
+            break;
+        }
         if (r->format == RENDER_TEXT) {
             text_one(r, &g->at, g->sev, g->msg, diag_slug[g->code], g->fixit);
             for (const DiagNote *nt = g->notes; nt; nt = nt->next) {
@@ -369,13 +401,13 @@ void render_sink(Render *r, DiagSink *d)
             sarif_one(r, g);
         }
         r->results++;
+        r->nerr += g->sev == SEV_ERROR;
+        r->nwarn += g->sev == SEV_WARNING;
     }
     if (d->oom) {
         fputs(r->format == RENDER_TEXT ? "streamc: error: out of memory; some findings may be "
                                          "missing\n" : "", r->out);
     }
-    r->nerr += d->nerr;
-    r->nwarn += d->nwarn;
 }
 
 void render_end(Render *r)

@@ -7,6 +7,7 @@
 #ifndef STREAMC_DIAG_RENDER_H
 #define STREAMC_DIAG_RENDER_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "diag.h"
@@ -18,6 +19,8 @@ typedef struct Render {
     RenderFormat format;
     unsigned long results, nerr, nwarn;
     int quiet;                   /* text: no source lines and carets */
+    unsigned max_errors;         /* stop after this many errors in output order; 0 = all */
+    int capped;
 } Render;
 
 void render_begin(Render *r, FILE *out, RenderFormat format);

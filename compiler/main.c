@@ -56,7 +56,6 @@ static int check_one(Render *r, const CheckOpts *o, const NodeInput *in, int *io
     arena_init(&a);
     diag_init(&d, &a);
     d.werror = o->werror;
-    d.max_errors = o->max_errors;
     if (node_check(&node, &a, &d, in) != 0) {
         *io = 1;
     }
@@ -126,6 +125,7 @@ static int cmd_check(int argc, char **argv)
     Render r;
     render_begin(&r, stdout, o.format);
     r.quiet = o.quiet;
+    r.max_errors = o.max_errors;
     int status = 0, io = 0;
     if (explicit || ndirs <= 1) {
         NodeInput in = o.in;

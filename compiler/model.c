@@ -258,11 +258,13 @@ void model_no_equals(Model *m, const Token *t)
                            t->col + (uint32_t)(rb + 1 - t->z) };
             g = diag_add(m->diag, DIAG_BAD_HEADER, model_loc(m, &tail),
                          "text after ']' makes this line not a section header (there are no "
-                         "inline comments); Netdata ignores it");
+                         "inline comments); Netdata ignores it%s",
+                         m->cur ? "" : " and drops the keys that follow");
             diag_fixit(m->diag, g, "", 0);
         } else {
             g = diag_add(m->diag, DIAG_BAD_HEADER, model_loc(m, t),
-                         "section header without a closing ']'; Netdata ignores this line");
+                         "section header without a closing ']'; Netdata ignores this line%s",
+                         m->cur ? "" : " and drops the keys that follow");
             char *fix = arena_printf(m->arena, "%.*s]", (int)t->n, t->z);
             if (fix) {
                 diag_fixit(m->diag, g, fix, strlen(fix));
@@ -271,9 +273,6 @@ void model_no_equals(Model *m, const Token *t)
         if (m->cur) {
             diag_note(m->diag, g, model_loc(m, &m->cur->name),
                       "keys that follow stay in the section opened here");
-        } else {
-            diag_note(m->diag, g, model_loc(m, t),
-                      "keys that follow are outside any section and are dropped");
         }
         m->last_bad_header = *t;
         return;

@@ -26,6 +26,7 @@ typedef struct Entry {
     struct Entry *first_dup;     /* the first entry with this key (itself when first) */
     struct Entry *winner;        /* on the first copy: the entry Netdata keeps (the last one) */
     const struct SchemaKey *row; /* set by validation; NULL when unknown */
+    int flagged;                 /* the value already has a finding that explains it */
 } Entry;
 
 typedef struct Section {

@@ -57,10 +57,22 @@ static long bad_utf8(const unsigned char *z, size_t n)
     return -1;
 }
 
-static void line_notes(Model *m, const SrcLine *L)
+static int blank(const SrcLine *L)
+{
+    for (uint32_t i = 0; i < L->n; i++) {
+        char c = L->z[i];
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '\v' && c != '\f') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void line_notes(Model *m, const SrcLine *L, int *reported_cut)
 {
     const Source *src = m->src;
-    if (L->flags & SRC_CONT && !(L[-1].flags & SRC_CONT)) {
+    if (L->flags & SRC_CONT && !blank(L) && !*reported_cut) {
+        *reported_cut = 1;   /* once per physical line, and only if bytes are really cut off */
         DiagLoc at = { src, L->line, L->col0 + 1, 1 };
         diag_add(m->diag, DIAG_LONG_LINE, at,
                  "line is longer than %u bytes: Netdata cuts it here and reads the rest as a "
@@ -87,11 +99,15 @@ int parse_source(Model *m)
         return -1;
     }
     const Source *src = m->src;
+    int reported_cut = 0;
     for (size_t i = 0; i < src->nlines && !m->diag->stopped; i++) {
         const SrcLine *L = &src->lines[i];
         int codes[5];
         Token toks[5];
-        line_notes(m, L);
+        if (!(L->flags & SRC_CONT)) {
+            reported_cut = 0;
+        }
+        line_notes(m, L, &reported_cut);
         int n = lex_line(L, codes, toks);
         for (int k = 0; k < n; k++) {
             ConfParse(p, codes[k], toks[k]);

@@ -114,7 +114,7 @@ int source_load(Source *s, Arena *a, const char *path, const char *display, cons
         if (!buf) {
             *err = "out of memory";
             close(fd);
-            return -1;
+            return -2;
         }
         if (n == cap) {
             if (cap >= SOURCE_FILE_MAX) {
@@ -156,7 +156,7 @@ int source_load(Source *s, Arena *a, const char *path, const char *display, cons
     s->bom = n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0;
     if (split_lines(s, a) != 0) {
         *err = "out of memory";
-        return -1;
+        return -2;
     }
     return 0;
 }

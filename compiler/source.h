@@ -43,7 +43,8 @@ typedef struct Source {
     int bom;            /* file starts with EF BB BF */
 } Source;
 
-/* Load PATH (shown as DISPLAY, or PATH when NULL). 0 ok; -1 with *err set to a reason. */
+/* Load PATH (shown as DISPLAY, or PATH when NULL). 0 ok; -1 with *err set to a reason;
+   -2 out of memory. */
 int source_load(Source *s, Arena *a, const char *path, const char *display, const char **err);
 /* Same over bytes already in memory (copied into the arena). */
 int source_from_mem(Source *s, Arena *a, const char *display, const char *data, size_t n);

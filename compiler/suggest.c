@@ -24,34 +24,44 @@ unsigned suggest_distance(const char *a, size_t an, const char *b, size_t bn, un
     if ((an > bn ? an - bn : bn - an) > max) {
         return max + 1;
     }
-    unsigned row[WORD_MAX + 1];
+    /* Optimal string alignment: Levenshtein plus adjacent transpositions ("wbe" -> "web"
+       is one edit), over three rolling rows. */
+    unsigned rows[3][WORD_MAX + 1];
+    unsigned *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
     for (size_t j = 0; j <= bn; j++) {
-        row[j] = (unsigned)j;
+        prev[j] = (unsigned)j;
     }
     for (size_t i = 1; i <= an; i++) {
-        unsigned diag = row[0], best = (unsigned)i;
-        row[0] = (unsigned)i;
+        unsigned best = (unsigned)i;
+        cur[0] = (unsigned)i;
+        unsigned char ca = fold((unsigned char)a[i - 1]);
         for (size_t j = 1; j <= bn; j++) {
-            unsigned up = row[j];
-            unsigned cost = fold((unsigned char)a[i - 1]) == fold((unsigned char)b[j - 1]) ? 0 : 1;
-            unsigned v = diag + cost;
-            if (up + 1 < v) {
-                v = up + 1;
+            unsigned char cb = fold((unsigned char)b[j - 1]);
+            unsigned v = prev[j - 1] + (ca == cb ? 0 : 1);
+            if (prev[j] + 1 < v) {
+                v = prev[j] + 1;
             }
-            if (row[j - 1] + 1 < v) {
-                v = row[j - 1] + 1;
+            if (cur[j - 1] + 1 < v) {
+                v = cur[j - 1] + 1;
             }
-            row[j] = v;
-            diag = up;
+            if (i > 1 && j > 1 && ca == fold((unsigned char)b[j - 2]) &&
+                fold((unsigned char)a[i - 2]) == cb && prev2[j - 2] + 1 < v) {
+                v = prev2[j - 2] + 1;
+            }
+            cur[j] = v;
             if (v < best) {
                 best = v;
             }
         }
-        if (best > max) {
-            return max + 1;   /* every path already costs more than allowed */
+        if (best > max + 1) {
+            return max + 1;   /* a transposition can save at most one more edit later */
         }
+        unsigned *t = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = t;
     }
-    return row[bn] > max ? max + 1 : row[bn];
+    return prev[bn] > max ? max + 1 : prev[bn];
 }
 
 unsigned suggest_limit(size_t n)

@@ -6,7 +6,8 @@
 
 #include <stddef.h>
 
-/* Levenshtein distance of a and b with ASCII case folded, or max+1 once it exceeds max. */
+/* Edit distance (Levenshtein plus adjacent transpositions) of a and b with ASCII case
+   folded, or max+1 once it exceeds max. */
 unsigned suggest_distance(const char *a, size_t an, const char *b, size_t bn, unsigned max);
 
 /* The style rule's threshold for a word of n bytes: min(3, max(1, n/3)). */

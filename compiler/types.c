@@ -151,7 +151,7 @@ static int check_bool(const SchemaKey *k, const char *z, size_t n, Verdict *v, A
     for (int i = 0; words[i]; i++) {
         suggest_try(&s, words[i]);
     }
-    return fail(v, DIAG_BAD_VALUE, "Netdata reads anything but yes, true, on or auto as 'no'; "
+    return fail(v, DIAG_BAD_VALUE, "Netdata reads anything but yes, true, on, auto or on demand as 'no'; "
                 "expected yes or no", suggest_result(&s));
 }
 
@@ -186,6 +186,19 @@ static int check_int(const SchemaKey *k, const char *z, size_t n, Verdict *v, Ar
     if (over) {
         return fail(v, DIAG_RANGE, "too large: Netdata saturates it to the largest 64-bit value",
                     NULL);
+    }
+    size_t sg = (z[0] == '+' || z[0] == '-') ? 1 : 0;
+    if (used < n && z[sg] == '0' && used == sg + 1 && (z[used] == '8' || z[used] == '9')) {
+        size_t j = sg;
+        while (j + 1 < n && z[j] == '0') {
+            j++;
+        }
+        v->code = DIAG_BAD_VALUE;
+        v->why = arena_printf(a, "a leading 0 makes the number octal and %c is not an octal "
+                              "digit: Netdata reads 0", z[used]);
+        v->fixit = arena_printf(a, "%.*s%.*s", (int)sg, z, (int)(n - j), z + j);
+        v->off = v->len = 0;
+        return 1;
     }
     if (used < n) {
         char *fix = arena_printf(a, "%lld", x);

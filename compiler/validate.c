@@ -6,6 +6,7 @@
 */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "confdir.h"
 #include "guid.h"
@@ -55,11 +56,12 @@ static int guid_section_kind(Model *m, Section *s, const Entry **why)
     Entry *t = model_find_entry(m, s, "type", 4);
     if (t) {
         t = t->winner;
-        if (tok_is(&t->val, "api")) {
+        /* case-folded here so that 'Machine' is judged (and fixed) as a machine section */
+        if (t->val.n == 3 && strncasecmp(t->val.z, "api", 3) == 0) {
             *why = t;
             return SEC_API;
         }
-        if (tok_is(&t->val, "machine")) {
+        if (t->val.n == 7 && strncasecmp(t->val.z, "machine", 7) == 0) {
             *why = t;
             return SEC_MACHINE;
         }
@@ -208,6 +210,10 @@ static void unknown_key(Model *m, Section *s, Entry *e)
     const SchemaKey *other = schema_find_any(m->kind, k->z, k->n, NULL);
     if (other) {
         const char *where = schema_sections[other->sec].display;
+        if ((other->sec == SEC_API || other->sec == SEC_MACHINE) &&
+            schema_find(SEC_API, k->z, k->n) && schema_find(SEC_MACHINE, k->z, k->n)) {
+            where = "API-key or machine-GUID section";
+        }
         char buf[160];
         const char *fix = NULL;
         if ((s->kind == SEC_API || s->kind == SEC_MACHINE) &&
@@ -266,6 +272,7 @@ static int inline_comment(Model *m, const Entry *e)
 static void check_value(Model *m, Entry *e, const SchemaKey *row)
 {
     if (row->type != TY_ANY && inline_comment(m, e)) {
+        e->flagged = 1;   /* one finding per value: the cross checks skip it */
         return;
     }
     if (row->type == TY_PATTERN) {

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Lint every bundled example with streamc (what `ninja demo` runs; it builds nothing itself).
+
+    python3 tests/demo.py            # uses $STREAMC, else ./streamc
+
+Every directory under examples/ that holds a stream.conf or a netdata.conf is one node (a
+config directory; examples/ephemeral/parent is the parent of examples/ephemeral). Each good
+example must check clean under -Werror: no errors and no warnings. examples/broken must have
+errors (streamc exit status 1); its diagnostics are shown as text and as a short JSON excerpt.
+
+Exit status: 0 when every good example is clean and the broken one has errors, else 1.
+"""
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BROKEN = "examples/broken"
+RULE = "=" * 100
+
+
+def example_dirs():
+    """Config directories under examples/, relative to ROOT, sorted, broken last."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(os.path.join(ROOT, "examples")):
+        dirnames.sort()
+        if "stream.conf" in filenames or "netdata.conf" in filenames:
+            found.append(os.path.relpath(dirpath, ROOT))
+    return sorted(found, key=lambda d: (d == BROKEN, d))
+
+
+def streamc(exe, *args):
+    p = subprocess.run([exe, "check", *args], cwd=ROOT, capture_output=True, text=True,
+                       timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def header(title):
+    print(f"\n{RULE}\n== {title}\n{RULE}", flush=True)
+
+
+def main():
+    exe = os.environ.get("STREAMC") or os.path.join(ROOT, "streamc")
+    if not os.access(exe, os.X_OK):
+        print(f"demo: no streamc binary at {exe}; build it first (ninja)", file=sys.stderr)
+        return 1
+    dirs = example_dirs()
+    problems = []
+    if BROKEN not in dirs:
+        problems.append(f"{BROKEN} is missing")
+    for d in dirs:
+        if d == BROKEN:
+            continue
+        header(f"{d}: streamc check -Werror {d}")
+        rc, out, err = streamc(exe, "-Werror", d)
+        if rc == 0 and not out and not err:
+            files = sorted(f for f in os.listdir(os.path.join(ROOT, d))
+                           if os.path.isfile(os.path.join(ROOT, d, f)))
+            print(f"clean: 0 errors, 0 warnings ({', '.join(files)})")
+        else:
+            sys.stdout.write(out + err)
+            problems.append(f"{d}: expected a clean check, got exit status {rc}")
+            print(f"NOT CLEAN (exit status {rc})")
+
+    if BROKEN in dirs:
+        header(f"{BROKEN}: streamc check {BROKEN}  (a deliberately broken node)")
+        rc, out, err = streamc(exe, BROKEN)
+        sys.stdout.write(out + err)
+        if rc != 1:
+            problems.append(f"{BROKEN}: expected exit status 1 (errors found), got {rc}")
+        header(f"{BROKEN}: streamc check --format=json {BROKEN}  (excerpt)")
+        rc, out, err = streamc(exe, "--format=json", BROKEN)
+        try:
+            doc = json.loads(out)
+            excerpt = dict(doc, diagnostics=doc["diagnostics"][:3])
+            text = json.dumps(excerpt, indent=2)
+            print(text.replace("\n  ],", f"\n    ... {len(doc['diagnostics']) - 3} more\n  ],", 1))
+            if rc != 1 or doc["errors"] < 1:
+                problems.append(f"{BROKEN} (JSON): expected errors, got exit status {rc}, "
+                                f"errors={doc['errors']}")
+        except (ValueError, KeyError, TypeError) as e:
+            sys.stdout.write(out[:2000] + err)
+            problems.append(f"{BROKEN}: --format=json output is not the expected JSON ({e})")
+
+    header("summary")
+    good = [d for d in dirs if d != BROKEN]
+    if problems:
+        for p in problems:
+            print(f"FAIL: {p}")
+        return 1
+    print(f"{len(good)} good examples clean under -Werror; {BROKEN} has errors, as intended")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
