@@ -123,6 +123,10 @@ def main():
         ratio = "" if t is base_s else f"  {t / base_s:5.2f}x baseline"
         print(f"{name:30s} {t:7.3f} s  {nfiles / t:9.0f} files/s  {nbytes / 1e6 / t:7.1f} MB/s"
               f"{ratio}")
+    read_s, probes_s = float(res["read_s"]), float(res["probes_s"])
+    print(f"{'split of node_check':30s} read {read_s:.3f} s + probes {probes_s:.3f} s + work "
+          f"{sc_s - read_s - probes_s:.3f} s (baseline: read {read_s:.3f} s + work "
+          f"{base_s - read_s:.3f} s)")
     scale = 10000 / int(res["nodes"])
     for name, t in rows[:2]:
         t10k = t * scale

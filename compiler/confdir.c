@@ -44,7 +44,10 @@ static int load_conf(Node *n, Arena *a, DiagSink *d, const char *path, ConfKind 
     }
     if (rc != 0) {
         DiagLoc at = { NULL, 0, 0, 0 };
-        diag_add(d, DIAG_IO, at, "cannot read '%s': %s", path, err);
+        Diag *g = diag_add(d, DIAG_IO, at, "cannot read '%s': %s", path, err);
+        if (g) {
+            g->file = path;
+        }
         n->io_error = 1;
         return -1;
     }
@@ -67,6 +70,15 @@ static void load_guid(Node *n, Arena *a, DiagSink *d, const char *arg)
     const char *z = arg;
     size_t len = strlen(arg);
     DiagLoc at = { NULL, 0, 0, 0 };
+    if (!guid_is_valid(arg, len) && !exists(arg) && strchr(arg, '/')) {
+        Diag *g = diag_add(d, DIAG_IO, at, "cannot read machine GUID file '%s': %s", arg,
+                           strerror(ENOENT));
+        if (g) {
+            g->file = arg;
+        }
+        n->io_error = 1;
+        return;
+    }
     if (!guid_is_valid(arg, len) && exists(arg)) {
         const char *err = NULL;
         int rc = source_load(&n->gsrc, a, arg, NULL, &err);
@@ -117,8 +129,11 @@ int node_check(Node *n, Arena *a, DiagSink *d, const NodeInput *in)
         struct stat st;
         if (stat(in->dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
             DiagLoc at = { NULL, 0, 0, 0 };
-            diag_add(d, DIAG_IO, at, "'%s' is not a config directory: %s", in->dir,
-                     stat(in->dir, &st) != 0 ? strerror(errno) : "not a directory");
+            Diag *g = diag_add(d, DIAG_IO, at, "'%s' is not a config directory: %s", in->dir,
+                               stat(in->dir, &st) != 0 ? strerror(errno) : "not a directory");
+            if (g) {
+                g->file = in->dir;
+            }
             n->io_error = 1;
             return -1;
         }
@@ -144,7 +159,11 @@ int node_check(Node *n, Arena *a, DiagSink *d, const NodeInput *in)
         }
         if (!sc && !nc) {
             DiagLoc at = { NULL, 0, 0, 0 };
-            diag_add(d, DIAG_IO, at, "'%s' has neither stream.conf nor netdata.conf", in->dir);
+            Diag *g = diag_add(d, DIAG_IO, at, "'%s' has neither stream.conf nor netdata.conf",
+                               in->dir);
+            if (g) {
+                g->file = in->dir;
+            }
             n->io_error = 1;
             return -1;
         }

@@ -40,6 +40,7 @@ typedef struct Diag {
     DiagLoc at;
     const char *msg;
     const char *fixit;       /* replacement for the span, or NULL */
+    const char *file;        /* for records without a source: the path they are about */
     DiagNote *notes, *last_note;
     uint32_t seq;            /* emission order, the final tie-break when sorting */
     struct Diag *next;

@@ -286,6 +286,11 @@ static void sarif_one(Render *r, const Diag *g)
         fputs(",\"locations\":[{", f);
         sarif_region(f, &g->at);
         fputs("}]", f);
+    } else {
+        /* code scanning wants a location on every result: name the file when there is one */
+        fputs(",\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":", f);
+        uri(f, g->file ? g->file : ".");
+        fputs("}}}]", f);
     }
     if (g->notes) {
         fputs(",\"relatedLocations\":[", f);
@@ -358,6 +363,9 @@ void render_begin(Render *r, FILE *out, RenderFormat format)
 /* The --max-errors cap counts errors in output order, across every sink of the run. */
 static int over_cap(Render *r, const Diag *g)
 {
+    if (r->format == RENDER_SARIF) {
+        return 0;   /* SARIF carries every result: code scanning pages them itself */
+    }
     if (r->capped) {
         return 1;
     }

@@ -276,10 +276,42 @@ static int ends_with(const char *z, uint32_t n, const char *p, uint32_t pn)
     return pn <= n && memcmp(z + n - pn, p, pn) == 0;
 }
 
+/* Does word W match the string Z? The runtime's chain walk, over the parsed pieces (used
+   only by lint, where the pattern is not compiled yet). */
+static int word_matches(const PatWord *w, const char *z, size_t n)
+{
+    for (uint32_t k = 0; k < w->npieces; k++) {
+        const PatWordPiece *p = &w->pieces[k];
+        if (p->n > n) {
+            return 0;
+        }
+        if (p->mode == PIECE_EXACT) {
+            return p->n == n && memcmp(z, p->z, n) == 0;
+        }
+        if (p->mode == PIECE_SUFFIX) {
+            return memcmp(z + n - p->n, p->z, p->n) == 0;
+        }
+        const char *at = p->mode == PIECE_PREFIX ? (memcmp(z, p->z, p->n) == 0 ? z : NULL)
+                         : p->n == 0 ? z : memmem(z, n, p->z, p->n);
+        if (!at) {
+            return 0;
+        }
+        if (p->mode == PIECE_SUBSTRING && p->n == 0) {
+            return 1;
+        }
+        n -= (size_t)(at - z) + p->n;
+        z = at + p->n;
+    }
+    return 1;
+}
+
 int pattern_covers(const PatWord *i, const PatWord *j)
 {
     if (i->kind == TERM_ALL || same_chain(i, j)) {
         return 1;
+    }
+    if (j->kind == TERM_EXACT) {
+        return j->n > 0 && word_matches(i, j->pieces[0].z, j->pieces[0].n);   /* one string */
     }
     if (i->npieces != 1) {
         return 0;
@@ -320,12 +352,13 @@ void pattern_lint(DiagSink *d, const PatList *l, const char *z, DiagLoc loc)
                            "'!word' without a space)");
         diag_fixit(d, g, "", 0);
     }
-    uint32_t nneg = 0;
+    uint32_t nneg = 0, neg_all = 0;
     int after_all = 0;
     for (uint32_t j = 0; j < l->n; j++) {
         const PatWord *w = &l->w[j];
         DiagLoc at = span(loc, w->off, w->len);
         nneg += (uint32_t)w->negative;
+        neg_all += w->negative && w->kind == TERM_ALL;
         const char *ss = memmem(w->text, w->n, "**", 2);
         if (ss && w->kind != TERM_ALL) {
             diag_add(d, DIAG_PAT_STARSTAR, at, "'**' is not a wider wildcard: in '%.*s' Netdata "
@@ -364,7 +397,7 @@ void pattern_lint(DiagSink *d, const PatList *l, const char *z, DiagLoc loc)
             break;
         }
     }
-    if (l->n && nneg == l->n) {
+    if (l->n && nneg == l->n && !neg_all) {   /* '!*' says "nobody" on purpose */
         diag_add(d, DIAG_PAT_NEG_ONLY, span(loc, l->w[0].off, l->w[l->n - 1].off +
                                                                l->w[l->n - 1].len - l->w[0].off),
                  "only negative terms: this pattern matches nothing; append ' *' to match "

@@ -289,6 +289,9 @@ static void check_value(Model *m, Entry *e, const SchemaKey *row)
     if (!check || !check(row, e->val.z, e->val.n, &v, m->arena)) {
         return;
     }
+    if (v.code == DIAG_BAD_VALUE && (row->flags & SK_LENIENT)) {
+        v.code = DIAG_ODD_VALUE;   /* Netdata logs it and falls back to a documented default */
+    }
     Token span = e->val;
     if (v.len) {
         span.z += v.off;

@@ -32,7 +32,7 @@ good=(child parent proxy tls-parent tls-child ephemeral ephemeral/parent)
 for ex in "${good[@]}"; do
     d="examples/$ex"
     if [ ! -f "$d/stream.conf" ] || [ ! -f "$d/netdata.conf" ]; then
-        bad "$d" "stream.conf and netdata.conf" "$(ls "$d" 2>&1 | tr '\n' ' ')"
+        bad "$d" "stream.conf and netdata.conf" "$(find "$d" -maxdepth 1 -type f 2>&1 | tr '\n' ' ')"
         continue
     fi
     guid=$(head -c 36 "$d/netdata.public.unique.id" 2>/dev/null || true)
@@ -63,7 +63,7 @@ while IFS= read -r d; do
         *" $ex "*) ;;
         *) bad "examples/$ex" "one of: ${good[*]} broken (add new examples to this test)" "unlisted" ;;
     esac
-done < <(find examples -name stream.conf -o -name netdata.conf | xargs -n1 dirname | sort -u)
+done < <(find examples \( -name stream.conf -o -name netdata.conf \) -exec dirname {} + | sort -u)
 
 # ---- the examples form one fleet: keys and GUIDs agree ---------------------------------------
 if ! why=$(python3 - <<'EOF' 2>&1

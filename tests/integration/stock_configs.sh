@@ -38,7 +38,9 @@ done
 if [ -z "$deb" ]; then
     dl="$tmp/download"
     mkdir -p "$dl"
-    chmod 0777 "$dl"   # apt-get download drops privileges to _apt when it can
+    # apt-get download drops privileges to _apt when it can write there (else it warns)
+    chmod 0711 "$tmp"
+    chmod 0777 "$dl"
     download() { (cd "$dl" && apt-get download netdata-core) >>"$tmp/apt.log" 2>&1; }
     if ! download; then
         echo "apt-get download failed; running apt-get update and retrying" >>"$tmp/apt.log"

@@ -251,4 +251,422 @@ static void test_spec_tristate(void **state)
     }
 }
 
-#include "test_pattern_gen.inc"
+/* ---- differential test ------------------------------------------------------------------- */
+
+static uint64_t rng_state;
+
+static uint32_t rnd(uint32_t n)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)((rng_state >> 11) % n);
+}
+
+/* Biased toward the characters that matter: stars, bangs, backslashes, separators. */
+static const char *const atoms[] = {
+    "*", "*", "*", "*", "!", "\\", " ", "a", "a", "b", "b", ".", "1", "0",
+    "ab", "10.1", "cpu", "a.b", "apps.", "192.168.", "\\ ", "**", "\t",
+};
+static const char str_chars[] = "ab.10*! \\";
+
+typedef struct Buf {
+    char z[8192];
+    size_t n;
+} Buf;
+
+static void put(Buf *b, const char *z)
+{
+    size_t k = strlen(z);
+    if (b->n + k < sizeof b->z) {
+        memcpy(b->z + b->n, z, k);
+        b->n += k;
+        b->z[b->n] = '\0';
+    }
+}
+
+static void put_literal(Buf *b, int len)
+{
+    char t[2] = { 0, 0 };
+    for (int i = 0; i < len; i++) {
+        t[0] = "ab.10c"[rnd(6)];
+        put(b, t);
+    }
+}
+
+/* A word of a long list: mostly exact/prefix/suffix terms (the index), some general ones. */
+static void put_list_word(Buf *b)
+{
+    if (rnd(10) < 3) {
+        put(b, "!");
+    }
+    uint32_t k = rnd(20);
+    if (k < 8) {
+        put_literal(b, 1 + (int)rnd(4));
+    } else if (k < 12) {
+        put_literal(b, (int)rnd(4));
+        put(b, "*");
+    } else if (k < 16) {
+        put(b, "*");
+        put_literal(b, (int)rnd(4));
+    } else if (k < 19) {
+        for (int i = 1 + (int)rnd(4); i > 0; i--) {
+            put(b, atoms[rnd(LEN(atoms))]);
+        }
+    } else {
+        put(b, rnd(2) ? "*" : "**");
+    }
+}
+
+static void gen_pattern(Buf *b)
+{
+    b->n = 0;
+    b->z[0] = '\0';
+    int long_list = rnd(10) == 0;
+    int words = long_list ? 20 + (int)rnd(181) : 1 + (int)rnd(12);
+    for (int w = 0; w < words; w++) {
+        if (w > 0) {
+            static const char *const seps[] = { " ", " ", " ", "  ", "\t", " ! " };
+            put(b, seps[rnd(LEN(seps))]);
+        }
+        if (long_list) {
+            put_list_word(b);
+            continue;
+        }
+        if (rnd(4) == 0) {
+            put(b, "!");
+        }
+        for (int i = 1 + (int)rnd(6); i > 0; i--) {
+            put(b, atoms[rnd(LEN(atoms))]);
+        }
+    }
+}
+
+/* A string that has a fair chance to match: a word's text with each '*' replaced. */
+static void gen_string(Buf *b, const PatList *pl)
+{
+    char t[2] = { 0, 0 };
+    b->n = 0;
+    b->z[0] = '\0';
+    if (!pl->n || rnd(3) == 0) {
+        for (int i = (int)rnd(11); i > 0; i--) {
+            t[0] = str_chars[rnd(sizeof str_chars - 1)];
+            put(b, t);
+        }
+        return;
+    }
+    const PatWord *w = &pl->w[rnd(pl->n)];
+    if (rnd(8) == 0) {
+        put_literal(b, 1);
+    }
+    for (uint32_t i = 0; i < w->n; i++) {
+        if (w->text[i] == '*' && rnd(5) != 0) {
+            for (int k = (int)rnd(4); k > 0; k--) {
+                t[0] = str_chars[rnd(sizeof str_chars - 1)];
+                put(b, t);
+            }
+        } else {
+            t[0] = w->text[i] ? w->text[i] : 'z';
+            put(b, t);
+        }
+    }
+    if (rnd(8) == 0) {
+        put_literal(b, 1);
+    }
+}
+
+#define DIFF_PATTERNS 100000
+#define DIFF_STRINGS 8
+
+static void test_differential(void **state)
+{
+    (void)state;
+    static Buf pat, s;
+    unsigned long checks = 0, verdicts[3] = { 0, 0, 0 }, indexed_long = 0;
+    rng_state = 0x5eed5eed12345678ull;
+    for (int iter = 0; iter < DIFF_PATTERNS; iter++) {
+        gen_pattern(&pat);
+        Arena a;
+        PatList pl;
+        arena_init(&a);
+        assert_int_equal(pattern_parse(&a, pat.z, pat.n, &pl), 0);
+        RefPattern *ref = ref_pattern_create(pat.z);
+        if (ref_pattern_count(ref) != pl.n) {
+            fail_msg("'%s': %u words, reference %lu", pat.z, pl.n, ref_pattern_count(ref));
+        }
+        size_t nl = 0, ni = 0;
+        const void *lin = pattern_compile(&a, &pl, PATTERN_LINEAR, &nl);
+        const void *idx = pattern_compile(&a, &pl, PATTERN_INDEXED, &ni);
+        assert_non_null(lin);
+        assert_non_null(idx);
+        const char *why = pattern_prog_verify(lin, nl);
+        why = why ? why : pattern_prog_verify(idx, ni);
+        if (why) {
+            fail_msg("'%s': verifier refuses a fresh program: %s", pat.z, why);
+        }
+        indexed_long += pl.n >= 20 && (((const PatHeader *)idx)->flags & PAT_INDEXED);
+        for (int k = 0; k < DIFF_STRINGS; k++) {
+            gen_string(&s, &pl);
+            int want = ref_pattern_match(ref, s.z);
+            long term = ref_pattern_first_term(ref, s.z);
+            int gl = (int)match_run(lin, s.z, s.n), gi = (int)match_run(idx, s.z, s.n);
+            long tl = match_first_term(lin, s.z, s.n), ti = match_first_term(idx, s.z, s.n);
+            if (gl != want || gi != want || tl != term || ti != term) {
+                fail_msg("pattern '%s' string '%s': linear %s (term %ld), indexed %s (term %ld), "
+                         "reference %s (term %ld)", pat.z, s.z, verdict[gl % 3], tl,
+                         verdict[gi % 3], ti, verdict[want % 3], term);
+            }
+            /* pattern_covers must be sound: no earlier term covers the deciding one */
+            for (long i = 0; i < term; i++) {
+                if (pattern_covers(&pl.w[i], &pl.w[term])) {
+                    fail_msg("pattern '%s': pattern_covers says term %ld covers term %ld, but "
+                             "'%s' matches only the latter", pat.z, i, term, s.z);
+                }
+            }
+            verdicts[want]++;
+            checks++;
+        }
+        ref_pattern_free(ref);
+        arena_free(&a);
+    }
+    print_message("differential: %d patterns, %lu strings: %lu none, %lu positive, "
+                  "%lu negative; %lu long lists compiled with an index\n", DIFF_PATTERNS, checks,
+                  verdicts[0], verdicts[1], verdicts[2], indexed_long);
+    assert_true(verdicts[1] > checks / 20 && verdicts[2] > checks / 50);
+    assert_true(indexed_long > DIFF_PATTERNS / 20);
+}
+
+/* ---- corrupted programs ------------------------------------------------------------------ */
+
+static const char *const probe_strings[] = {
+    "", "a", "10.1.2.3", "192.168.1.1", "host.local", "abc", "xbady", "a*b", "aaaaaaaaaaaaaaaa",
+};
+
+/* PROG (N bytes, exact-size heap copy) passed the verifier: running it must be safe. */
+static void run_probes(const void *prog, size_t n)
+{
+    uint32_t nterms = n >= sizeof(PatHeader) ? ((const PatHeader *)prog)->nterms : 0;
+    for (size_t i = 0; i < LEN(probe_strings); i++) {
+        const char *s = probe_strings[i];
+        int r = (int)match_run(prog, s, strlen(s));
+        long t = match_first_term(prog, s, strlen(s));
+        assert_true(r >= MATCH_NONE && r <= MATCH_NEGATIVE);
+        assert_true(t >= -1 && t < (long)nterms);
+        assert_true((t == -1) == (r == MATCH_NONE));
+    }
+}
+
+static void test_corrupted_programs(void **state)
+{
+    (void)state;
+    static Buf big;
+    big.n = 0;
+    rng_state = 42;
+    for (int w = 0; w < 60; w++) {
+        put_list_word(&big);
+        put(&big, " ");
+    }
+    const char *pats[] = { "!10.1.2.3 10.* 192.168.* *.local !*bad* a*b*c", big.z, "", "*",
+                           "a**b !x*y*z foo" };
+    static const uint8_t flips[] = { 0x01, 0x02, 0x10, 0x80, 0xFF };
+    unsigned long accepted = 0, tried = 0;
+    for (size_t p = 0; p < LEN(pats); p++) {
+        for (int mode = PATTERN_LINEAR; mode <= PATTERN_INDEXED; mode++) {
+            size_t n;
+            uint8_t *prog = compile_exact(pats[p], mode, &n);
+            run_probes(prog, n);
+            for (size_t len = 0; len < n; len++) {
+                uint8_t *cut = malloc(len ? len : 1);
+                assert_non_null(cut);
+                memcpy(cut, prog, len);
+                if (!pattern_prog_verify(cut, len)) {
+                    fail_msg("'%s' (%s): program truncated to %zu of %zu bytes accepted",
+                             pats[p], mode_name[mode], len, n);
+                }
+                free(cut);
+            }
+            uint8_t *bad = malloc(n);
+            assert_non_null(bad);
+            for (size_t i = 0; i < n; i++) {
+                for (size_t f = 0; f < LEN(flips); f++) {
+                    memcpy(bad, prog, n);
+                    bad[i] ^= flips[f];
+                    tried++;
+                    if (!pattern_prog_verify(bad, n)) {
+                        accepted++;
+                        run_probes(bad, n);
+                    }
+                }
+            }
+            free(bad);
+            free(prog);
+        }
+    }
+    print_message("corruption: %lu flipped programs, %lu accepted and run safely\n", tried,
+                  accepted);
+}
+
+/* ---- lint -------------------------------------------------------------------------------- */
+
+typedef struct LintCase {
+    const char *pat;
+    int code;                /* the only finding's code, or -1 for none */
+    uint32_t col;            /* its 1-based column (the pattern starts at column 1), 0 = any */
+} LintCase;
+
+static const LintCase lint_cases[] = {
+    { "* !apps.cpu", DIAG_PAT_SHADOWED, 3 },
+    { "localhost 10.* !10.1.2.3", DIAG_PAT_SHADOWED, 16 },   /* 10.* decides first */
+    { "10.* !10.1.*", DIAG_PAT_SHADOWED, 6 },
+    { "*.1 !10.0.0.1", DIAG_PAT_SHADOWED, 5 },
+    { "a*b*c !axbyc", DIAG_PAT_SHADOWED, 7 },
+    { "foo* foo*bar", DIAG_PAT_SHADOWED, 6 },
+    { "foo* foobar*", DIAG_PAT_SHADOWED, 6 },
+    { "*bar *foobar", DIAG_PAT_SHADOWED, 6 },
+    { "*a* a*", DIAG_PAT_SHADOWED, 5 },
+    { "* foo", DIAG_PAT_SHADOWED, 3 },
+    { "!* *", DIAG_PAT_SHADOWED, 4 },
+    { "* !*", DIAG_PAT_SHADOWED, 3 },
+    { "!x* !y* * xa", DIAG_PAT_SHADOWED, 11 },
+    { "foo foo", DIAG_PAT_DUPLICATE, 5 },
+    { "a b !c a", DIAG_PAT_DUPLICATE, 8 },
+    { "!foo bar !foo *", DIAG_PAT_DUPLICATE, 10 },
+    { "foo !", DIAG_PAT_LONE_BANG, 5 },
+    { "! foo", DIAG_PAT_LONE_BANG, 1 },
+    { "a ! b", DIAG_PAT_LONE_BANG, 3 },
+    { "**foo", DIAG_PAT_STARSTAR, 1 },
+    { "x a**b", DIAG_PAT_STARSTAR, 3 },
+    { "***", DIAG_PAT_STARSTAR, 1 },
+    { "!foo* !bar", DIAG_PAT_NEG_ONLY, 0 },
+    { "!*", DIAG_PAT_NEG_ONLY, 0 },
+    /* good patterns: nothing to say */
+    { "!10.1.2.3 10.*", -1, 0 },
+    { "localhost 10.* 192.168.*", -1, 0 },
+    { "!apps.* !users.* !groups.* !cgroup_* system.* disk.* net.* mem.* cpu.* *", -1, 0 },
+    { "*foobar* !foo* !*bar *", -1, 0 },
+    { "!veth0 veth*", -1, 0 },
+    { "foo*bar foo*", -1, 0 },
+    { "*foo *bar a*b b*a", -1, 0 },
+    { "!/path/*/*.ext /path/*.ext", -1, 0 },
+    { "a**b a*b", DIAG_PAT_STARSTAR, 1 },   /* a*b is broader: not shadowed */
+    { "*", -1, 0 },
+    { "localhost", -1, 0 },
+};
+
+static void test_lint(void **state)
+{
+    (void)state;
+    int bad = 0;
+    for (size_t i = 0; i < LEN(lint_cases); i++) {
+        const LintCase *c = &lint_cases[i];
+        Arena a;
+        DiagSink d;
+        PatList pl;
+        arena_init(&a);
+        diag_init(&d, &a);
+        assert_int_equal(pattern_parse(&a, c->pat, strlen(c->pat), &pl), 0);
+        DiagLoc loc = { NULL, 1, 1, (uint32_t)strlen(c->pat) };
+        pattern_lint(&d, &pl, c->pat, loc);
+        uint32_t want_n = c->code < 0 ? 0 : 1;
+        int ok = d.n == want_n;
+        if (ok && d.n == 1) {
+            ok = d.first->code == (DiagCode)c->code && (c->col == 0 || d.first->at.col == c->col);
+        }
+        if (!ok) {
+            print_error("'%s': want %s at column %u; got %u finding(s):\n", c->pat,
+                        c->code < 0 ? "nothing" : diag_slug[c->code], c->col, d.n);
+            for (const Diag *g = d.first; g; g = g->next) {
+                print_error("    col %u len %u [%s] %s\n", g->at.col, g->at.len,
+                            diag_slug[g->code], g->msg);
+            }
+            bad++;
+        }
+        arena_free(&a);
+    }
+    assert_int_equal(bad, 0);
+}
+
+/* "a**b" is both covered by "a*b" and a double star: which findings are due is checked above;
+   here only that the '**' one is there. */
+static void test_lint_multi(void **state)
+{
+    (void)state;
+    Arena a;
+    DiagSink d;
+    PatList pl;
+    const char *pat = "*foo **foo";
+    arena_init(&a);
+    diag_init(&d, &a);
+    assert_int_equal(pattern_parse(&a, pat, strlen(pat), &pl), 0);
+    DiagLoc loc = { NULL, 7, 10, (uint32_t)strlen(pat) };
+    pattern_lint(&d, &pl, pat, loc);
+    int shadowed = 0, starstar = 0;
+    for (const Diag *g = d.first; g; g = g->next) {
+        assert_int_equal(g->at.line, 7);
+        assert_int_equal(g->at.col, 15);          /* both findings are about '**foo' */
+        shadowed += g->code == DIAG_PAT_SHADOWED;
+        starstar += g->code == DIAG_PAT_STARSTAR;
+    }
+    assert_int_equal(shadowed, 1);
+    assert_int_equal(starstar, 1);
+    arena_free(&a);
+}
+
+/* ---- pattern_covers ---------------------------------------------------------------------- */
+
+typedef struct CoverCase {
+    const char *i, *j;
+    int want;                /* 1: must say covered; 0: must not (it is not) */
+} CoverCase;
+
+static const CoverCase cover_cases[] = {
+    { "*", "foo", 1 },       { "*", "*a*b", 1 },        { "**", "x", 1 },
+    { "foo*", "foobar", 1 }, { "foo*", "foo*bar", 1 },  { "foo*", "foobar*", 1 },
+    { "*bar", "*foobar", 1 }, { "*bar", "foobar", 1 },  { "*o*", "foo", 1 },
+    { "*o*", "*o*", 1 },     { "10.*", "10.1.2.3", 1 }, { "a*b*c", "axbyc", 1 },
+    { "foo", "foo", 1 },     { "*a*", "a*", 1 },        { "*.1", "10.0.0.1", 1 },
+    { "*foo", "**foo", 1 },
+    { "foo", "*", 0 },       { "foo*", "fo*", 0 },      { "foo*", "*foo", 0 },
+    { "**foo", "*foo", 0 },  { "a**b", "a*b", 0 },      { "***", "*", 0 },
+    { "*a*b*", "ba", 0 },    { "a*a", "a", 0 },         { "*o*o*", "*o*", 0 },
+    { "foo", "Foo", 0 },     { "10.*", "110.0.0.1", 0 }, { "foo", "foobar", 0 },
+    { "foo*bar", "foo*", 0 }, { "*a*", "*b*", 0 },       { "a*", "*", 0 },
+};
+
+static void test_covers(void **state)
+{
+    (void)state;
+    int bad = 0;
+    for (size_t k = 0; k < LEN(cover_cases); k++) {
+        const CoverCase *c = &cover_cases[k];
+        char pat[64];
+        Arena a;
+        PatList pl;
+        snprintf(pat, sizeof pat, "%s %s", c->i, c->j);
+        arena_init(&a);
+        assert_int_equal(pattern_parse(&a, pat, strlen(pat), &pl), 0);
+        assert_int_equal(pl.n, 2);
+        int got = pattern_covers(&pl.w[0], &pl.w[1]) != 0;
+        arena_free(&a);
+        if (got != c->want) {
+            print_error("pattern_covers('%s', '%s') = %d, want %d\n", c->i, c->j, got, c->want);
+            bad++;
+        }
+    }
+    assert_int_equal(bad, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reference_vectors),
+        cmocka_unit_test(test_spec_vectors),
+        cmocka_unit_test(test_spec_tristate),
+        cmocka_unit_test(test_differential),
+        cmocka_unit_test(test_corrupted_programs),
+        cmocka_unit_test(test_lint),
+        cmocka_unit_test(test_lint_multi),
+        cmocka_unit_test(test_covers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
