@@ -3,7 +3,7 @@
 **
 ** Usage: bench_check FLEETDIR [RUNS]      (FLEETDIR from bench/gen_fleet.py; RUNS default 3)
 **
-** Every subdirectory of FLEETDIR is one node. Two workloads run over the same files, each RUNS
+** Every subdirectory of FLEETDIR is one node. Four workloads run over the same files, each RUNS
 ** times; the best run counts (the machine is shared and noisy):
 **   streamc   node_check per node (one arena per node, as the CLI does), the sink rendered as
 **             text to /dev/null, the arena freed;
@@ -485,7 +485,8 @@ int main(int argc, char **argv)
     report("streamc", &f, &sc, runs);
     report("baseline", &f, &base, runs);
     report("read", &f, &io, runs);
-    report("probes", &f, &pr, runs);
+    printf("%-9s best of %d: %.3f s (worst %.3f s)  %.1f us per node\n", "probes", runs,
+           pr.best, pr.worst, pr.best * 1e6 / (double)f.n);
     printf("ratio streamc/baseline: %.2fx the time\n", sc.best / base.best);
     printf("split: streamc = read %.3f + probes %.3f + work %.3f s; baseline = read %.3f + "
            "work %.3f s\n", io.best, pr.best, sc.best - io.best - pr.best, io.best,

@@ -7,9 +7,9 @@ OUTDIR/node-00000 ... OUTDIR/node-<N-1>, each holding a stream.conf and a netdat
 about 2 KB together, shaped like real installs: mostly children that stream to one or two
 parents, and one parent per ~25 nodes whose stream.conf has an [API_KEY] section and a few
 machine-GUID sections (some parents also proxy to a grand-parent). Files keep comment blocks
-as edited stock files do. About 1 node in 12 carries a typical mistake (misspelled key,
-'# inline' comment, ':SSL' in the middle, bad number, upper-case GUID, ...), so the checker
-produces diagnostics as it would on a real fleet. The same N and seed give byte-identical
+as edited stock files do. One node in 12 draws a typical mistake (misspelled key, '# inline'
+comment, ':SSL' in the middle, bad number, upper-case GUID, ...); some fit only one role, so
+about one node in 20 ends up with one and the checker produces diagnostics as on a real fleet. The same N and seed give byte-identical
 files. OUTDIR/FLEET records the parameters and totals; an existing OUTDIR is refused unless it
 holds a fleet with the same parameters (then nothing is written).
 """
@@ -20,6 +20,8 @@ import sys
 
 PARENT_EVERY = 25
 TYPO_EVERY = 12
+CHARTS = ['*', '*', '!*.irq apps.* system.*', '!cgroup_* *']
+CHILD_BIND = ['127.0.0.1 [::1]', 'localhost', '* unix:/run/netdata/netdata.sock']
 
 STREAM_HEAD = """\
 # netdata configuration for aggregating data from remote hosts
@@ -83,7 +85,7 @@ def child_stream(nd, rng):
              "    # If the destination line above does not specify a port, use this\n",
              "    default port = 19999\n\n",
              "    # filtering of charts to be sent\n",
-             f"    send charts matching = {rng.choice(['*', '*', '!*.irq apps.* system.*', '!cgroup_* *'])}\n\n",
+             f"    send charts matching = {rng.choice(CHARTS)}\n\n",
              "    buffer size bytes = 10485760\n\n",
              "    # If the connection fails, retry after that many seconds.\n",
              "    reconnect delay seconds = 5\n\n",
@@ -139,14 +141,15 @@ def netdata_conf(nd, rng):
              "[db]\n",
              f"    mode = {'dbengine' if parent else rng.choice(['dbengine', 'ram', 'alloc'])}\n",
              f"    update every = {rng.choice([1, 1, 1, 2, 5])}\n",
-             f"    dbengine multihost disk space MB = {rng.choice([256, 1024, 4096]) * (8 if parent else 1)}\n",
+             "    dbengine multihost disk space MB = "
+             f"{rng.choice([256, 1024, 4096]) * (8 if parent else 1)}\n",
              f"    dbengine page cache size MB = {rng.choice([32, 64, 128])}\n",
              "    storage tiers = 3\n",
              f"    retention = {rng.choice([3600, 7200])}\n\n",
              "[web]\n",
              "    # ssl key = /etc/netdata/ssl/key.pem\n",
              "    # ssl certificate = /etc/netdata/ssl/cert.pem\n",
-             f"    bind to = {'*' if parent else rng.choice(['127.0.0.1 [::1]', 'localhost', '* unix:/run/netdata/netdata.sock'])}\n",
+             f"    bind to = {'*' if parent else rng.choice(CHILD_BIND)}\n",
              "    allow connections from = localhost 10.* 192.168.*\n",
              "    allow dashboard from = localhost 10.*\n",
              "    enable gzip compression = yes\n",
@@ -194,7 +197,8 @@ def typo_upper_guid(lines):
 
 
 def typo_semicolon(lines):
-    return [l.replace("    default port = 19999\n", "    ; default port = 19999\n", 1) for l in lines]
+    return [l.replace("    default port = 19999\n", "    ; default port = 19999\n", 1)
+            for l in lines]
 
 
 def typo_pattern_order(lines):
@@ -210,7 +214,8 @@ def typo_netdata_mode(lines):
 
 
 def typo_netdata_bind(lines):
-    return [l.replace("bind to = *\n", "bind to = *=dashboard|streaming^SSL=force\n", 1) for l in lines]
+    return [l.replace("bind to = *\n", "bind to = *=dashboard|streaming^SSL=force\n", 1)
+            for l in lines]
 
 
 TYPOS = [("stream", typo_key), ("stream", typo_inline), ("stream", typo_number),

@@ -45,11 +45,14 @@ Diag *diag_add(DiagSink *d, DiagCode code, DiagLoc at, const char *fmt, ...)
     if (sev == SEV_ERROR && d->max_errors && d->nerr >= d->max_errors) {
         d->stopped = 1;
         Diag *cap = arena_alloc(d->arena, sizeof *cap);
-        if (cap) {
+        const char *msg = cap ? arena_printf(d->arena, "too many errors (%u), stopping now",
+                                             d->max_errors) : NULL;
+        if (!cap || !msg) {
+            d->oom = 1;
+        } else {
             cap->code = DIAG_TOO_MANY;
             cap->sev = SEV_ERROR;
-            cap->msg = arena_printf(d->arena, "too many errors (%u), stopping now",
-                                    d->max_errors);
+            cap->msg = msg;
             cap->seq = UINT32_MAX;   /* always rendered last */
             if (!d->first) {
                 d->first = cap;
@@ -97,6 +100,9 @@ void diag_fixit(DiagSink *d, Diag *g, const char *z, size_t n)
 {
     if (g) {
         g->fixit = arena_strndup(d->arena, z, n);
+        if (!g->fixit) {
+            d->oom = 1;
+        }
     }
 }
 

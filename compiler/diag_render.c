@@ -72,20 +72,10 @@ static SortRec *sorted(DiagSink *d)
 /* Length of the printable UTF-8 character at z (1..4), or 0 if the byte is not printable. */
 static size_t char_len(const unsigned char *z, size_t n)
 {
-    unsigned char c = z[0];
-    if (c == '\t' || (c >= 0x20 && c < 0x7F)) {
-        return 1;
+    if (z[0] < 0x80) {
+        return z[0] == '\t' || (z[0] >= 0x20 && z[0] < 0x7F) ? 1 : 0;
     }
-    size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-    if (!len || len > n) {
-        return 0;
-    }
-    for (size_t k = 1; k < len; k++) {
-        if ((z[k] & 0xC0) != 0x80) {
-            return 0;
-        }
-    }
-    return len;
+    return source_utf8_len(z, n);
 }
 
 static void echo_line(FILE *f, const DiagLoc *at, const char *fixit)
@@ -393,8 +383,13 @@ static int over_cap(Render *r, const Diag *g)
 void render_sink(Render *r, DiagSink *d)
 {
     SortRec *v = sorted(d);
-    for (uint32_t i = 0; v && i < d->n; i++) {
-        const Diag *g = v[i].g;
+    if (!v) {
+        d->oom = 1;   /* still print every record, in emission order */
+    }
+    const Diag *next = d->first;
+    for (uint32_t i = 0; i < d->n && (v || next); i++) {
+        const Diag *g = v ? v[i].g : next;
+        next = g->next;
         if (over_cap(r, g)) {
             break;
         }
@@ -409,7 +404,7 @@ void render_sink(Render *r, DiagSink *d)
             sarif_one(r, g);
         }
         r->results++;
-        r->nerr += g->sev == SEV_ERROR;
+        r->nerr += g->sev == SEV_ERROR && g->code != DIAG_TOO_MANY;
         r->nwarn += g->sev == SEV_WARNING;
     }
     if (d->oom) {

@@ -15,44 +15,12 @@ void ConfParse(void *p, int code, Token tok);
 /* Offset of the first byte that is not well-formed UTF-8, or -1. */
 static long bad_utf8(const unsigned char *z, size_t n)
 {
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = z[i];
-        size_t len;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            if (c == 0xE0) {
-                lo = 0xA0;
-            } else if (c == 0xED) {
-                hi = 0x9F;
-            }
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            if (c == 0xF0) {
-                lo = 0x90;
-            } else if (c == 0xF4) {
-                hi = 0x8F;
-            }
-        } else {
+    for (size_t i = 0; i < n;) {
+        size_t k = source_utf8_len(z + i, n - i);
+        if (!k) {
             return (long)i;
         }
-        if (i + len > n) {
-            return (long)i;
-        }
-        for (size_t k = 1; k < len; k++) {
-            unsigned char d = z[i + k];
-            unsigned l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
-            if (d < l || d > h) {
-                return (long)i;
-            }
-        }
-        i += len;
+        i += k;
     }
     return -1;
 }

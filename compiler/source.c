@@ -174,3 +174,35 @@ const char *source_phys_line(const Source *s, uint32_t line, size_t *n)
     *n = end - start;
     return s->buf + start;
 }
+
+size_t source_utf8_len(const unsigned char *z, size_t n)
+{
+    unsigned char c = z[0];
+    size_t len;
+    unsigned lo = 0x80, hi = 0xBF;   /* allowed range of the second byte */
+    if (c < 0x80) {
+        return 1;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    } else {
+        return 0;
+    }
+    if (len > n) {
+        return 0;
+    }
+    for (size_t k = 1; k < len; k++) {
+        unsigned l = k == 1 ? lo : 0x80, h = k == 1 ? hi : 0xBF;
+        if (z[k] < l || z[k] > h) {
+            return 0;
+        }
+    }
+    return len;
+}

@@ -48,6 +48,11 @@ typedef struct Source {
 int source_load(Source *s, Arena *a, const char *path, const char *display, const char **err);
 /* Same over bytes already in memory (copied into the arena). */
 int source_from_mem(Source *s, Arena *a, const char *display, const char *data, size_t n);
+/* Length (1..4) of the well-formed UTF-8 character at Z (at most N bytes), or 0 when the
+   bytes there are not well-formed UTF-8 (overlong forms, surrogates and values above U+10FFFF
+   included). */
+size_t source_utf8_len(const unsigned char *z, size_t n);
+
 /* The physical line LINE (1-based) without its newline and a trailing '\r'. NULL if out of range. */
 const char *source_phys_line(const Source *s, uint32_t line, size_t *n);
 

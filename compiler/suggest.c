@@ -1,9 +1,9 @@
 /*
 ** suggest.c - bounded edit distance and did-you-mean selection (see suggest.h).
 **
-** Internal spaces are significant (Netdata keys contain them), but a candidate that differs
-** only by case or by doubled spaces is distance 0 after folding, which is what makes
-** "Enabled" suggest "enabled".
+** Internal spaces are significant (Netdata keys contain them); ASCII case is folded, so a
+** candidate that differs only by case is distance 0, which is what makes "Enabled" suggest
+** "enabled".
 */
 #include "suggest.h"
 

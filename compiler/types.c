@@ -184,8 +184,9 @@ static int check_int(const SchemaKey *k, const char *z, size_t n, Verdict *v, Ar
                                          : "an empty value reads as 0; expected a number", NULL);
     }
     if (over) {
-        return fail(v, DIAG_RANGE, "too large: Netdata saturates it to the largest 64-bit value",
-                    NULL);
+        return fail(v, DIAG_RANGE, x < 0 ? "too small: Netdata saturates it to the smallest 64-bit "
+                                           "value" : "too large: Netdata saturates it to the "
+                                           "largest 64-bit value", NULL);
     }
     size_t sg = (z[0] == '+' || z[0] == '-') ? 1 : 0;
     if (used < n && z[sg] == '0' && used == sg + 1 && (z[used] == '8' || z[used] == '9')) {

@@ -41,7 +41,7 @@ def main():
         if args.filter not in t:
             continue
         p = subprocess.run([os.path.join(tdir, t)], capture_output=True, text=True, env=env,
-                           timeout=600)
+                           timeout=600, errors="replace")
         record(f"unit/{t}", p.returncode == 0, (p.stdout + p.stderr)[-3000:])
 
     gdir = os.path.join(ROOT, "tests", "golden")
@@ -77,7 +77,8 @@ def main():
         cmd = ["bash" if t.endswith(".sh") else sys.executable, os.path.join(idir, t)]
         start = time.time()
         try:
-            p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=900)
+            p = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=900,
+                               errors="replace")
             rc, out = p.returncode, p.stdout + p.stderr
         except subprocess.TimeoutExpired:
             rc, out = -1, "timed out after 900 s"

@@ -31,6 +31,11 @@ def last_stat(text, key):
     return int(found[-1]) if found else None
 
 
+def rel(path):
+    """PATH relative to the repository when inside it, else as given."""
+    return os.path.relpath(path, ROOT) if path.startswith(ROOT + os.sep) else path
+
+
 def run_one(binary, seconds):
     name = os.path.basename(binary)
     seeds = os.path.join(ROOT, "tests", "fuzz", "corpus", name[len("fuzz_"):])
@@ -39,7 +44,7 @@ def run_one(binary, seconds):
     os.makedirs(scratch, exist_ok=True)
     os.makedirs(artifacts, exist_ok=True)
     if not os.path.isdir(seeds):
-        print(f"fuzz: {name}: FAIL (no seed corpus {os.path.relpath(seeds, ROOT)})")
+        print(f"fuzz: {name}: FAIL (no seed corpus {rel(seeds)})")
         return False
     log_path = os.path.join(ROOT, "build", "fuzz", name + ".log")
     cmd = [binary, f"-max_total_time={seconds}", "-timeout=10", "-rss_limit_mb=2048",
@@ -47,8 +52,7 @@ def run_one(binary, seconds):
     env = dict(os.environ)
     env.setdefault("ASAN_OPTIONS", "abort_on_error=1:detect_leaks=1")
     env.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
-    print("fuzz: " + " ".join(os.path.relpath(c, ROOT) if c.startswith(ROOT) else c for c in cmd),
-          flush=True)
+    print("fuzz: " + " ".join(rel(c) for c in cmd), flush=True)
     try:
         with open(log_path, "w") as log:
             rc = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
@@ -64,14 +68,13 @@ def run_one(binary, seconds):
     summary = (f"{execs if execs is not None else '?'} execs, "
                f"{rate if rate is not None else '?'}/s, "
                f"cov {cov[-1][0] if cov else '?'}, ft {cov[-1][1] if cov else '?'}, "
-               f"corpus {len(os.listdir(scratch))} new files")
+               f"scratch corpus {len(os.listdir(scratch))} files")
     if rc == 0 and not crashes:
         print(f"fuzz: {name}: ok ({summary})")
         return True
-    print(f"fuzz: {name}: FAIL exit {rc} ({summary}); log {os.path.relpath(log_path, ROOT)}")
+    print(f"fuzz: {name}: FAIL exit {rc} ({summary}); log {rel(log_path)}")
     for c in crashes:
-        print(f"fuzz: {name}:   reproducer {os.path.relpath(c, ROOT)}  "
-              f"(rerun: {os.path.relpath(binary, ROOT)} {os.path.relpath(c, ROOT)})")
+        print(f"fuzz: {name}:   reproducer {rel(c)}  (rerun: {rel(binary)} {rel(c)})")
     tail = [l for l in text.splitlines() if l.startswith(("==", "SUMMARY", "    #"))][:40]
     for l in tail:
         print("    " + l)

@@ -20,6 +20,7 @@
 #include "arena.h"
 #include "confdir.h"
 #include "diag_render.h"
+#include "source.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -288,15 +289,35 @@ static void remove_file(const char *name)
     unlink(path);
 }
 
+/* A printable-ASCII copy of n bytes for failure messages (tests/run.py reads them as UTF-8). */
+static const char *esc(const char *z, size_t n)
+{
+    static char buf[4][1024];
+    static unsigned k;
+    char *b = buf[k++ & 3];
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 8 < sizeof buf[0]; i++) {
+        unsigned char c = (unsigned char)z[i];
+        if ((c >= 0x20 && c < 0x7F) || c == '\n') {
+            b[o++] = (char)c;
+        } else {
+            o += (size_t)snprintf(b + o, sizeof buf[0] - o, "\\x%02x", c);
+        }
+    }
+    b[o] = 0;
+    return b;
+}
+
 typedef struct RunResult {
     int rc, status, oom, io_error, completed;
     uint32_t n, nerr, nwarn;
+    char *text;             /* the text rendering (malloc'd) */
 } RunResult;
 
 static Node node;   /* large: keep it off the stack */
 
-/* One node_check with the arena failing after FAIL_AFTER allocations (-1: never), rendered
-   in all three formats to /dev/null so the renderer's error paths run too. */
+/* One node_check with the arena failing after FAIL_AFTER allocations (-1: never), then
+   rendered in all three formats (text kept for comparison). */
 static RunResult run_once(long fail_after, FILE *devnull, unsigned max_errors, int werror)
 {
     Arena a;
@@ -309,19 +330,25 @@ static RunResult run_once(long fail_after, FILE *devnull, unsigned max_errors, i
     d.max_errors = max_errors;
     d.werror = werror;
     r.rc = node_check(&node, &a, &d, &in);
+    r.completed = fail_after < 0 || a.fail_after > 0;   /* the budget was never used up */
+    arena_fail_after(&a, -1);   /* rendering under failure has its own test below */
+    size_t text_n = 0;
+    r.text = NULL;
+    FILE *mem = open_memstream(&r.text, &text_n);
+    assert_non_null(mem);
     for (int f = RENDER_TEXT; f <= RENDER_SARIF; f++) {
         Render rd;
-        render_begin(&rd, devnull, (RenderFormat)f);
+        render_begin(&rd, f == RENDER_TEXT ? mem : devnull, (RenderFormat)f);
         render_sink(&rd, &d);
         render_end(&rd);
     }
+    fclose(mem);
     r.status = diag_exit_status(&d);
     r.oom = d.oom;
     r.io_error = node.io_error;
     r.n = d.n;
     r.nerr = d.nerr;
     r.nwarn = d.nwarn;
-    r.completed = fail_after < 0 || a.fail_after > 0;   /* the budget was never used up */
     arena_free(&a);
     return r;
 }
@@ -359,26 +386,40 @@ static void failure_loop(unsigned max_errors, int werror)
     assert_int_equal(base.status, 1);
     long n;
     int oom_runs = 0;
-    for (n = 0; n < 200000; n++) {
+    char bad[600] = "";
+    for (n = 0; n < 200000 && !bad[0]; n++) {
         RunResult r = run_once(n, devnull, max_errors, werror);
         if (r.oom) {
             oom_runs++;
-            assert_int_equal(r.status, 1);           /* a run with missing findings never passes */
+            if (r.status != 1 || !strstr(r.text, "out of memory")) {
+                snprintf(bad, sizeof bad, "failing after %ld allocations: oom, but exit status "
+                         "%d and a text output that does not say so:\n%s", n, r.status,
+                         esc(r.text, strlen(r.text) > 300 ? 300 : strlen(r.text)));
+            }
         } else if (r.rc != base.rc || r.n != base.n || r.nerr != base.nerr ||
                    r.nwarn != base.nwarn || r.io_error != base.io_error) {
-            fail_msg("failing after %ld allocations: no oom flag, but rc %d io_error %d and "
-                     "%u records (%u errors, %u warnings) instead of rc %d io_error %d and %u "
-                     "(%u, %u)", n, r.rc, r.io_error, r.n, r.nerr, r.nwarn, base.rc,
-                     base.io_error, base.n, base.nerr, base.nwarn);
+            snprintf(bad, sizeof bad, "failing after %ld allocations: no oom flag, but rc %d "
+                     "io_error %d and %u records (%u errors, %u warnings) instead of rc %d "
+                     "io_error %d and %u (%u, %u)", n, r.rc, r.io_error, r.n, r.nerr, r.nwarn,
+                     base.rc, base.io_error, base.n, base.nerr, base.nwarn);
+        } else if (strcmp(r.text, base.text) != 0) {
+            snprintf(bad, sizeof bad, "failing after %ld allocations: no oom flag and the same "
+                     "records, but a different text output:\n%s", n,
+                     esc(r.text, strlen(r.text) > 300 ? 300 : strlen(r.text)));
         }
+        free(r.text);
         if (r.completed) {
             break;
         }
     }
+    free(base.text);
+    fclose(devnull);
+    if (bad[0]) {
+        fail_msg("%s", bad);
+    }
     assert_true(n < 200000);
     assert_true(n > 20);                             /* a real run allocates more than this */
     assert_true(oom_runs > 0);
-    fclose(devnull);
 }
 
 static void test_failure_loop_node_check(void **state)
@@ -388,6 +429,7 @@ static void test_failure_loop_node_check(void **state)
     assert_non_null(devnull);
     RunResult base = run_once(-1, devnull, 0, 0);
     fclose(devnull);
+    free(base.text);
     assert_true(base.nerr > 10);                     /* the config really exercises the checks */
     assert_true(base.nwarn > 3);
     failure_loop(0, 0);
@@ -397,6 +439,132 @@ static void test_failure_loop_capped_werror(void **state)
 {
     (void)state;
     failure_loop(7, 1);                              /* the too-many record is allocated too */
+}
+
+/* Odd bytes and shapes: a BOM, a line cut at 8191 bytes, a NUL, bad UTF-8, old netdata.conf
+   names that move, an invalid machine GUID file. */
+static void test_failure_loop_odd_files(void **state)
+{
+    (void)state;
+    static const char head[] = "\xEF\xBB\xBF[stream]\nenabled = yes\n[stream]\n"
+                               "    enabled = yes\n    destination = ";
+    static const char tail[] = " = y\n    api key = 0f0e0d0c\0 junk\n"
+                               "[11111111-2222-3333-4444-555555555555]\n    enabled = maybe\n"
+                               "    default memory mode = \xc3\x28\n";
+    size_t n = sizeof head - 1 + 9000 + sizeof tail - 1;
+    char *text = malloc(n);
+    assert_non_null(text);
+    memcpy(text, head, sizeof head - 1);
+    memset(text + sizeof head - 1, 'x', 9000);
+    memcpy(text + sizeof head - 1 + 9000, tail, sizeof tail - 1);
+    write_file("stream.conf", text, n);
+    free(text);
+    static const char nd[] = "[global]\n    memory mode = ram\n    history = 100\n"
+                             "    bind socket to IP = 127.0.0.1\n    bind to = *\n"
+                             "[web]\n    default port = 0x4E1F\n[db]\n    update every = 2\n"
+                             "[global]\n    update every = 1\n";
+    write_file("netdata.conf", nd, sizeof nd - 1);
+    write_file("netdata.public.unique.id", "not-a-guid\n", 11);
+    failure_loop(0, 0);
+}
+
+/* The renderer allocates from the sink's arena too (to sort the records). When that fails it
+   must still show the findings, or at least say that memory ran out: never print nothing. */
+static void test_failure_loop_render(void **state)
+{
+    (void)state;
+    Arena a;
+    DiagSink d;
+    Source src;
+    arena_init(&a);
+    diag_init(&d, &a);
+    static const char text[] = "[stream]\n    enabled = 1\n    destinaton = x\n";
+    assert_int_equal(source_from_mem(&src, &a, "stream.conf", text, sizeof text - 1), 0);
+    DiagLoc l2 = { &src, 2, 15, 1 }, l3 = { &src, 3, 5, 10 };
+    diag_add(&d, DIAG_UNKNOWN_KEY, l3, "unknown key 'destinaton'");
+    diag_add(&d, DIAG_BAD_VALUE, l2, "invalid value '1'");
+    char *base = NULL, *got = NULL, bad[256] = "";
+    size_t base_n = 0, got_n = 0;
+    for (long n = -1; n < 50; n++) {
+        arena_fail_after(&a, n);
+        FILE *mem = open_memstream(n < 0 ? &base : &got, n < 0 ? &base_n : &got_n);
+        assert_non_null(mem);
+        Render r;
+        render_begin(&r, mem, RENDER_TEXT);
+        render_sink(&r, &d);
+        render_end(&r);
+        fclose(mem);
+        int done = n >= 0 && a.fail_after > 0;
+        if (n >= 0 && strcmp(got, base) != 0 && !strstr(got, "out of memory")) {
+            snprintf(bad, sizeof bad, "rendering with the arena failing after %ld allocations "
+                     "printed '%s' instead of the findings or an out-of-memory notice", n,
+                     esc(got, strlen(got) > 100 ? 100 : strlen(got)));
+            done = 1;
+        }
+        if (n >= 0) {
+            free(got);
+            got = NULL;
+        }
+        if (done) {
+            break;
+        }
+    }
+    int found = strstr(base, "destinaton") != NULL;
+    free(base);
+    arena_free(&a);   /* clean up before failing, so the asan run reports only the finding */
+    assert_true(found);
+    if (bad[0]) {
+        fail_msg("%s", bad);
+    }
+}
+
+/* The --max-errors record is allocated too: if its message cannot be, the sink must say so
+   (oom) rather than keep a record without a message. */
+static void test_failure_in_cap_record(void **state)
+{
+    (void)state;
+    char bad[256] = "";
+    for (long k = 0; k < 3; k++) {
+        Arena a;
+        DiagSink d;
+        DiagLoc nowhere = { NULL, 0, 0, 0 };
+        arena_init(&a);
+        diag_init(&d, &a);
+        d.max_errors = 1;
+        assert_non_null(diag_add(&d, DIAG_BAD_VALUE, nowhere, "first"));
+        arena_fail_after(&a, k);                 /* k allocations left for the cap record */
+        assert_null(diag_add(&d, DIAG_BAD_VALUE, nowhere, "second"));
+        int capped = d.last && d.last->code == DIAG_TOO_MANY;
+        if (!d.oom && (!capped || !d.last->msg)) {
+            size_t o = strlen(bad);
+            snprintf(bad + o, sizeof bad - o, "; %ld allocation(s) left: no oom flag and %s", k,
+                     capped ? "a too-many record without a message" : "no too-many record");
+        }
+        arena_free(&a);
+    }
+    if (bad[0]) {
+        fail_msg("the --max-errors record under allocation failure%s", bad);
+    }
+}
+
+/* A fix-it that cannot be copied is a lost finding detail: the sink must say so. */
+static void test_failure_in_fixit(void **state)
+{
+    (void)state;
+    Arena a;
+    DiagSink d;
+    DiagLoc nowhere = { NULL, 0, 0, 0 };
+    arena_init(&a);
+    diag_init(&d, &a);
+    Diag *g = diag_add(&d, DIAG_UNKNOWN_KEY, nowhere, "unknown key 'destinaton'");
+    assert_non_null(g);
+    arena_fail_after(&a, 0);
+    diag_fixit(&d, g, "destination", 11);
+    int ok = g->fixit != NULL || d.oom;
+    arena_free(&a);
+    if (!ok) {
+        fail_msg("diag_fixit could not copy the fix-it: it is silently dropped (no oom flag)");
+    }
 }
 
 int main(void)
@@ -412,6 +580,11 @@ int main(void)
                                         remove_confdir),
         cmocka_unit_test_setup_teardown(test_failure_loop_capped_werror, make_confdir,
                                         remove_confdir),
+        cmocka_unit_test_setup_teardown(test_failure_loop_odd_files, make_confdir,
+                                        remove_confdir),
+        cmocka_unit_test(test_failure_loop_render),
+        cmocka_unit_test(test_failure_in_cap_record),
+        cmocka_unit_test(test_failure_in_fixit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,25 @@ static char *dup_exact(const char *s, size_t n)
     return p;
 }
 
+/* A printable-ASCII copy of n bytes for failure messages (tests/run.py reads them as UTF-8). */
+static const char *esc(const char *z, size_t n)
+{
+    static char buf[4][256];
+    static unsigned k;
+    char *b = buf[k++ & 3];
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 8 < sizeof buf[0]; i++) {
+        unsigned char c = (unsigned char)z[i];
+        if ((c >= 0x20 && c < 0x7F) || c == '\n') {
+            b[o++] = (char)c;
+        } else {
+            o += (size_t)snprintf(b + o, sizeof buf[0] - o, "\\x%02x", c);
+        }
+    }
+    b[o] = 0;
+    return b;
+}
+
 static int valid(const char *s)
 {
     size_t n = strlen(s);
@@ -38,8 +57,8 @@ static int valid(const char *s)
     free(p);
     /* the three entry points must agree */
     if ((why == NULL) != (v == 1) || (parsed == 0) != (v == 1)) {
-        fail_msg("'%s': is_valid %d, problem '%s', parse %d disagree", s, v, why ? why : "-",
-                 parsed);
+        fail_msg("'%s': is_valid %d, problem '%s', parse %d disagree", esc(s, n), v,
+                 why ? why : "-", parsed);
     }
     return v;
 }
@@ -88,7 +107,7 @@ static void test_valid(void **state)
     (void)state;
     for (size_t i = 0; i < LEN(good); i++) {
         if (!valid(good[i])) {
-            fail_msg("'%s' should be valid", good[i]);
+            fail_msg("'%s' should be valid", esc(good[i], strlen(good[i])));
         }
     }
 }
@@ -98,7 +117,7 @@ static void test_invalid(void **state)
     (void)state;
     for (size_t i = 0; i < LEN(bad); i++) {
         if (valid(bad[i])) {
-            fail_msg("'%s' should be invalid", bad[i]);
+            fail_msg("'%s' should be invalid", esc(bad[i], strlen(bad[i])));
         }
     }
 }

@@ -364,6 +364,26 @@ static void test_load_file(void **state)
     assert_string_equal(err, "is a directory");
 }
 
+/* Files over 64 MiB are refused with a reason, before anything is read. */
+static void test_too_large(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/streamc_big_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(ftruncate(fd, (off_t)SOURCE_FILE_MAX + 1), 0);   /* sparse */
+    close(fd);
+    const char *err = NULL;
+    Source s2;
+    int rc = source_load(&s2, &arena, path, NULL, &err);
+    unlink(path);
+    assert_int_equal(rc, -1);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "64 MiB"));
+    char one = 'x';   /* the length is checked before the bytes are touched */
+    assert_int_equal(source_from_mem(&s2, &arena, "m", &one, (size_t)SOURCE_FILE_MAX + 1), -1);
+}
+
 /* /proc files report size 0 but have content: read until EOF, not st_size. */
 static void test_load_proc_file(void **state)
 {
@@ -397,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_copy_is_private),
         cmocka_unit_test(test_many_lines),
         cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_load_proc_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
