@@ -28,7 +28,7 @@ PACKAGES = {
 
 # ---- sources: explicit sorted lists (what links into what) --------------------------------------
 
-COMMON = ["common/guid.c", "common/pattern_prog.c"]
+COMMON = ["common/guid.c", "common/pattern_prog.c", "common/policy_sign.c"]
 COMPILER_LIB = [
     "compiler/arena.c",
     "compiler/checks.c",
@@ -36,10 +36,12 @@ COMPILER_LIB = [
     "compiler/dest.c",
     "compiler/diag.c",
     "compiler/diag_render.c",
+    "compiler/emit.c",
     "compiler/lex.c",
     "compiler/model.c",
     "compiler/parse.c",
     "compiler/pattern.c",
+    "compiler/resolve.c",
     "compiler/schema.c",
     "compiler/source.c",
     "compiler/suggest.c",

@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "confdir.h"
 #include "diag_render.h"
+#include "emit.h"
+#include "policy_sign.h"
 #include "match.h"
 #include "pattern.h"
 
@@ -195,6 +198,106 @@ static int cmd_match(int argc, char **argv)
     return fflush(stdout) == 0 ? 0 : 2;
 }
 
+/* Fill the room emit_policy left after the body with the Ed25519 signature trailer. */
+static int sign_blob(uint8_t *blob, size_t size, const char *key, const char **why)
+{
+    PolicySig sig;
+    size_t body = size - sizeof sig;
+    const char *r = policy_sign_body(blob, body, key, &sig);
+    if (r) {
+        static char reason[300];
+        snprintf(reason, sizeof reason, "cannot sign with '%s': %s", key, r);
+        *why = reason;
+        return -1;
+    }
+    memcpy(blob + body, &sig, sizeof sig);
+    return 0;
+}
+
+/* streamc compile CONFDIR -o FILE: check, resolve, lay out, write atomically. */
+static int cmd_compile(int argc, char **argv)
+{
+    NodeInput in;
+    memset(&in, 0, sizeof in);
+    const char *out = NULL, *sign = NULL;
+    unsigned flags = 0;
+    int werror = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        int missing = 0;
+        if ((v = opt_value(argc, argv, &i, "-o", &missing)) ||
+            (v = opt_value(argc, argv, &i, "--output", &missing))) {
+            out = v;
+        } else if ((v = opt_value(argc, argv, &i, "--stream-conf", &missing))) {
+            in.stream_conf = v;
+        } else if ((v = opt_value(argc, argv, &i, "--netdata-conf", &missing))) {
+            in.netdata_conf = v;
+        } else if ((v = opt_value(argc, argv, &i, "--machine-guid", &missing))) {
+            in.machine_guid = v;
+        } else if ((v = opt_value(argc, argv, &i, "--sign", &missing))) {
+            sign = v;
+        } else if (missing) {
+            return usage_error("option '%s' needs a value", a);
+        } else if (strcmp(a, "--strip") == 0) {
+            flags |= EMIT_STRIP;
+        } else if (strcmp(a, "-Werror") == 0) {
+            werror = 1;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("unknown option '%s'", a);
+        } else if (in.dir) {
+            return usage_error("compile takes one config directory, not '%s' too", a);
+        } else {
+            in.dir = a;
+        }
+    }
+    if (!out) {
+        return usage_error("%s", "compile needs -o FILE");
+    }
+    if (!in.dir && !in.stream_conf && !in.netdata_conf) {
+        return usage_error("%s", "compile needs a config directory or --stream-conf/--netdata-conf");
+    }
+    Arena a;
+    DiagSink d;
+    Node node;
+    Render r;
+    arena_init(&a);
+    diag_init(&d, &a);
+    d.werror = werror;
+    int io = node_check(&node, &a, &d, &in) != 0;
+    render_begin(&r, stderr, RENDER_TEXT);
+    render_sink(&r, &d);
+    render_end(&r);
+    int status = io ? 2 : diag_exit_status(&d);
+    Resolved res;
+    uint8_t *blob = NULL;
+    size_t size = 0;
+    const char *why = NULL;
+    if (status == 0) {
+        if (resolve_node(&node, &a, &res) != 0) {
+            why = "out of memory";
+        } else if (emit_policy(&node, &res, flags, sign != NULL, &blob, &size, &why) == 0 &&
+                   sign && sign_blob(blob, size, sign, &why) != 0) {
+            free(blob);
+            blob = NULL;
+        }
+        if (blob && emit_write_file(out, blob, size, &why) != 0) {
+            status = 2;
+        } else if (!blob) {
+            status = 2;
+        }
+    }
+    if (status != 0) {
+        /* like make's .DELETE_ON_ERROR: an old policy must not pass for the result */
+        int removed = unlink(out) == 0;
+        fprintf(stderr, "streamc: error: %s%s%s; '%s' not written%s\n", why ? why : "",
+                why ? "" : "the configuration has errors", "", out,
+                removed ? " (the previous file was removed)" : "");
+    }
+    free(blob);
+    arena_free(&a);
+    return status;
+}
+
 static int cmd_help(int argc, char **argv);
 
 static const struct Command {
@@ -206,6 +309,10 @@ static const struct Command {
       "check [--format=text|json|sarif] [-Werror] [--max-errors=N] [-q]\n"
       "        [--stream-conf F] [--netdata-conf F] [--machine-guid G|FILE] [CONFDIR...]\n"
       "    Lint one node's stream.conf and netdata.conf (or many config directories)." },
+    { "compile", cmd_compile,
+      "compile [--strip] [--sign KEY.pem] [-Werror] -o FILE [--stream-conf F] [--netdata-conf F]\n"
+      "        [--machine-guid G|FILE] [CONFDIR]\n"
+      "    Check, then write the binary policy atomically (nothing is written on errors)." },
     { "match", cmd_match,
       "match [--linear|--indexed] 'PATTERN' STRING...\n"
       "    Match strings against a Netdata simple pattern, printing STRING<TAB>match, no match\n"

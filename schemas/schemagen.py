@@ -124,6 +124,12 @@ def main():
                 "    unsigned flags;\n    const char *doc;\n    uint16_t order;       /* row order = dump order */\n"
                 "} SchemaKey;\n\n")
         h.write("extern const SchemaSection schema_sections[SEC__COUNT];\n")
+        # FNV-1a over the rows in row order: a policy's key ids index exactly these rows
+        hv = 2166136261
+        for r in rows:
+            for b in f"{r['sec']}\t{r['key']}\t{r['type']}\n".encode():
+                hv = ((hv ^ b) * 16777619) & 0xFFFFFFFF
+        h.write(f"#define SCHEMA_HASH 0x{hv:08x}u   /* identifies the row order below */\n")
         h.write(f"#define SCHEMA_NKEYS {len(keyrows)}\n")
         h.write("extern const SchemaKey schema_keys[SCHEMA_NKEYS];      /* sorted by (sec, name) */\n")
         h.write("extern const uint16_t schema_by_name[SCHEMA_NKEYS];    /* indexes sorted by name */\n")
