@@ -16,6 +16,10 @@ void ConfParse(void *p, int code, Token tok);
 static long bad_utf8(const unsigned char *z, size_t n)
 {
     for (size_t i = 0; i < n;) {
+        if (z[i] < 0x80) {
+            i++;   /* the common case stays out of the decoder */
+            continue;
+        }
         size_t k = source_utf8_len(z + i, n - i);
         if (!k) {
             return (long)i;
