@@ -28,7 +28,8 @@ PACKAGES = {
 
 # ---- sources: explicit sorted lists (what links into what) --------------------------------------
 
-COMMON = ["common/guid.c", "common/pattern_prog.c", "common/policy_sign.c"]
+COMMON = ["common/guid.c", "common/pattern_prog.c", "common/policy_records.c", "common/policy_sign.c",
+          "common/policy_view.c"]
 COMPILER_LIB = [
     "compiler/arena.c",
     "compiler/checks.c",
@@ -36,6 +37,7 @@ COMPILER_LIB = [
     "compiler/dest.c",
     "compiler/diag.c",
     "compiler/diag_render.c",
+    "compiler/dump.c",
     "compiler/emit.c",
     "compiler/lex.c",
     "compiler/model.c",
@@ -47,8 +49,9 @@ COMPILER_LIB = [
     "compiler/suggest.c",
     "compiler/types.c",
     "compiler/validate.c",
+    "compiler/verify_cmd.c",
 ]
-RUNTIME_LIB = ["runtime/match.c"]
+RUNTIME_LIB = ["runtime/match.c", "runtime/policy.c"]
 GENERATED = ["$gen/conf_lex.c", "$gen/conf_parse.c", "$gen/schema_tables.c"]
 GEN_HEADERS = ["$gen/conf_parse.h", "$gen/schema_tables.h"]
 UNIT_TESTS = [

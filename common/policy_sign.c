@@ -213,33 +213,6 @@ const char *policy_sign_body(const uint8_t *body, size_t body_size, const char *
 }
 
 /*
-** Sign the finished blob BLOB[0, SIZE) in place (trailer at body_size) with KEY_PEM_PATH.
-** The header is checked first so a blob laid out for an unsigned policy is never signed.
-** Returns 0, or -1 with *WHY set.
-*/
-int policy_sign_file(uint8_t *blob, size_t size, const char *key_pem_path, const char **why)
-{
-    PolicyHeader h;
-    if (!blob || size < sizeof h) {
-        *why = "nothing to sign";
-        return -1;
-    }
-    memcpy(&h, blob, sizeof h);
-    if (!(h.flags & POLICY_SIGNED) || h.file_size != size || h.body_size > size
-        || size - h.body_size != sizeof(PolicySig)) {
-        *why = "internal error: the policy was not laid out for a signature";
-        return -1;
-    }
-    PolicySig sig;
-    *why = policy_sign_body(blob, (size_t)h.body_size, key_pem_path, &sig);
-    if (*why) {
-        return -1;
-    }
-    memcpy(blob + h.body_size, &sig, sizeof sig);
-    return 0;
-}
-
-/*
 ** Read the trailer of the verified view V into OUT after checking its shape (see the header).
 ** Returns NULL or the reason; OUT is written only on success.
 */

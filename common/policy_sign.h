@@ -26,12 +26,6 @@ enum { POLICY_SIG_ED25519 = 1 };        /* PolicySig.algorithm */
 const char *policy_sign_body(const uint8_t *body, size_t body_size, const char *key_pem_path,
                              PolicySig *out);
 
-/* The compile side in one call: BLOB[0, SIZE) is a finished policy whose header has
-   POLICY_SIGNED, body_size, file_size == SIZE == body_size + sizeof(PolicySig) and the checksum
-   set (emit_policy with signed_policy); sign the body and write the trailer at BLOB + body_size.
-   0 ok; -1 with *WHY set (BLOB's trailer is left as it was). */
-int policy_sign_file(uint8_t *blob, size_t size, const char *key_pem_path, const char **why);
-
 /* Check the signature of a verified view V (policy_view_init succeeded) against the Ed25519
    public key in PUB_PEM_PATH (a PEM "PUBLIC KEY"; a PEM private key is accepted too and its
    public half used). Refuses an unsigned policy, a malformed trailer, a non-Ed25519 key and a

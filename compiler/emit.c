@@ -261,7 +261,9 @@ static int cmp_owner(const void *pa, const void *pb)
 
 static void add_owners(Emit *e, ROwner *v, uint32_t n, Buf *out)
 {
-    qsort(v, n, sizeof *v, cmp_owner);
+    if (n) {
+        qsort(v, n, sizeof *v, cmp_owner);   /* v is NULL when there is no stream.conf */
+    }
     for (uint32_t i = 0; i < n; i++) {
         PolicyKey k;
         memset(&k, 0, sizeof k);

@@ -12,6 +12,7 @@
 #include "diag_render.h"
 #include "emit.h"
 #include "policy_sign.h"
+#include "verify_cmd.h"
 #include "match.h"
 #include "pattern.h"
 
@@ -299,6 +300,7 @@ static int cmd_compile(int argc, char **argv)
 }
 
 static int cmd_help(int argc, char **argv);
+int cmd_dump(int argc, char **argv);   /* dump.c */
 
 static const struct Command {
     const char *name;
@@ -313,10 +315,18 @@ static const struct Command {
       "compile [--strip] [--sign KEY.pem] [-Werror] -o FILE [--stream-conf F] [--netdata-conf F]\n"
       "        [--machine-guid G|FILE] [CONFDIR]\n"
       "    Check, then write the binary policy atomically (nothing is written on errors)." },
+    { "dump", cmd_dump,
+      "dump [--stream-conf-only|--netdata-conf-only] [--out-dir DIR] POLICY\n"
+      "    Print the settings a policy holds as canonical stream.conf and netdata.conf text\n"
+      "    (or write them into DIR); compiling that text gives the same policy." },
     { "match", cmd_match,
       "match [--linear|--indexed] 'PATTERN' STRING...\n"
       "    Match strings against a Netdata simple pattern, printing STRING<TAB>match, no match\n"
       "    or excluded (the first matching term is negative)." },
+    { "verify", cmd_verify,
+      "verify [--key PUB.pem] POLICY...\n"
+      "    Check a policy's integrity (header, checksum, every section) and, with --key, its\n"
+      "    Ed25519 signature." },
     { "help", cmd_help, "help\n    This text." },
 };
 

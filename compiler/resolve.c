@@ -217,6 +217,9 @@ static int resolve_owner(const Node *n, Arena *a, const Resolved *r, const Secti
             }
             *s = *g;
             s->key = row->order;
+            /* 'health enabled by default' (yes/no/auto) inherits a plain boolean: same value,
+               this row's type */
+            s->vtype = (uint8_t)vtype_of(row->type);
             if (s->vtype == VAL_DEST && s->num) {
                 DestList dl;   /* Netdata hands proxies [stream] destination already cut */
                 dest_parse_list(s->raw, s->rawlen, DEST_STREAM, &dl);

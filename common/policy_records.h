@@ -1,0 +1,29 @@
+/*
+** policy_records.h - internal to common/policy_view.c and common/policy_records.c: the state of
+** one policy_view_init() run and the record checks that follow the section table. Not an API:
+** everything else uses policy_view.h.
+*/
+#ifndef STREAMC_POLICY_RECORDS_H
+#define STREAMC_POLICY_RECORDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy_view.h"
+
+typedef struct PolicyCheck {
+    const uint8_t *base;
+    size_t n;
+    uint64_t body;                                   /* body_size */
+    const PolicyHeader *h;
+    const PolicySection *sec[POLICY_SEC_LINES + 1];  /* known sections by id, NULL if absent */
+    PolicyView v;                                    /* filled before the record checks */
+} PolicyCheck;
+
+/* Every record of every known section (C->v filled, sections in bounds): NULL or a reason. */
+const char *policy_check_records(PolicyCheck *c);
+
+/* Format a reason into the thread-local buffer policy_view_init() returns. */
+const char *policy_why(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
