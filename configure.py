@@ -39,6 +39,7 @@ COMPILER_LIB = [
     "compiler/diag_render.c",
     "compiler/dump.c",
     "compiler/emit.c",
+    "compiler/explain.c",
     "compiler/lex.c",
     "compiler/model.c",
     "compiler/parse.c",
@@ -51,10 +52,11 @@ COMPILER_LIB = [
     "compiler/validate.c",
     "compiler/verify_cmd.c",
 ]
-RUNTIME_LIB = ["runtime/match.c", "runtime/policy.c"]
+RUNTIME_LIB = ["runtime/admit.c", "runtime/match.c", "runtime/policy.c"]
 GENERATED = ["$gen/conf_lex.c", "$gen/conf_parse.c", "$gen/schema_tables.c"]
 GEN_HEADERS = ["$gen/conf_parse.h", "$gen/schema_tables.h"]
 UNIT_TESTS = [
+    "test_admit",
     "test_arena",
     "test_dest",
     "test_diag",
@@ -62,6 +64,7 @@ UNIT_TESTS = [
     "test_lex",
     "test_model",
     "test_pattern",
+    "test_policy",
     "test_schema",
     "test_source",
     "test_suggest",
@@ -70,10 +73,10 @@ UNIT_TESTS = [
 # Lemon's template (lempar.c) defines optional entry points without prototypes and has unused
 # locals; these warnings are about code we do not write, so they are off for generated files only.
 LEMPAR_RELAX = " -Wno-missing-prototypes -Wno-unused-parameter -Wno-unused-variable"
-FUZZ = ["fuzz_conf", "fuzz_dest", "fuzz_pattern"]
+FUZZ = ["fuzz_blob", "fuzz_conf", "fuzz_dest", "fuzz_pattern"]
 # linked into unit tests, fuzzers and benches only: the reference matcher (Netdata's algorithm)
-SUPPORT = ["tests/support/ref_pattern.c"]
-BENCH = ["bench_check", "bench_match"]
+SUPPORT = ["tests/support/policy_build.c", "tests/support/ref_pattern.c"]
+BENCH = ["bench_check", "bench_match", "bench_policy"]
 
 
 class Writer:

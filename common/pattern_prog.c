@@ -63,7 +63,7 @@ const char *pattern_prog_verify(const void *p, size_t n)
     const PatTerm *t = (const PatTerm *)((const char *)p + h->terms_off);
     for (uint32_t i = 0; i < h->nterms; i++) {
         if (t[i].npieces == 0 || (uint64_t)t[i].first_piece + t[i].npieces > h->npieces ||
-            t[i].kind > TERM_ALL || t[i].negative > 1) {
+            t[i].kind > TERM_ALL || t[i].negative > 1 || t[i].reserved) {
             return "pattern program has a bad term";
         }
     }

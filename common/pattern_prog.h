@@ -56,9 +56,10 @@ typedef struct PatHeader {
 
 typedef struct PatTerm {
     uint32_t first_piece;
-    uint16_t npieces;
+    uint32_t npieces;           /* a word of N stars can hold N pieces: 32 bits, not 16 */
     uint8_t negative;
     uint8_t kind;               /* TERM_* */
+    uint16_t reserved;          /* zero */
 } PatTerm;
 
 typedef struct PatPiece {

@@ -9,6 +9,7 @@
 */
 #include "policy_records.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "guid.h"
@@ -33,10 +34,15 @@ static int str_ok(const PolicyView *v, PolicyStr s)
     return end < v->strings_size && v->strings[end] == '\0';
 }
 
-static const char *bad_str(const char *what, uint32_t i, PolicyStr s)
+/* WHAT (and record I, unless I < 0) refers to a string that is not in the table. */
+static const char *bad_str(const char *what, long i, PolicyStr s)
 {
-    return policy_why("%s %u: string (offset %u, length %u) is outside the string table or "
-                      "not NUL-terminated", what, i, s.off, s.len);
+    char at[24] = "";
+    if (i >= 0) {
+        snprintf(at, sizeof at, " %ld", i);
+    }
+    return policy_why("%s%s: string (offset %u, length %u) is outside the string table or "
+                      "not NUL-terminated", what, at, s.off, s.len);
 }
 
 /* The value type the schema row's type is stored as. */
@@ -94,13 +100,13 @@ static const char *check_node(PolicyCheck *c)
         return "node settings range is outside the settings table";
     }
     if (!str_ok(v, nd->hostname)) {
-        return bad_str("node hostname", 0, nd->hostname);
+        return bad_str("node hostname", -1, nd->hostname);
     }
     if (!str_ok(v, nd->stream_file)) {
-        return bad_str("node stream file", 0, nd->stream_file);
+        return bad_str("node stream file", -1, nd->stream_file);
     }
     if (!str_ok(v, nd->netdata_file)) {
-        return bad_str("node netdata file", 0, nd->netdata_file);
+        return bad_str("node netdata file", -1, nd->netdata_file);
     }
     return NULL;
 }

@@ -301,6 +301,7 @@ static int cmd_compile(int argc, char **argv)
 
 static int cmd_help(int argc, char **argv);
 int cmd_dump(int argc, char **argv);   /* dump.c */
+int cmd_explain(int argc, char **argv);   /* explain.c */
 
 static const struct Command {
     const char *name;
@@ -319,6 +320,13 @@ static const struct Command {
       "dump [--stream-conf-only|--netdata-conf-only] [--out-dir DIR] POLICY\n"
       "    Print the settings a policy holds as canonical stream.conf and netdata.conf text\n"
       "    (or write them into DIR); compiling that text gives the same policy." },
+    { "explain", cmd_explain,
+      "explain POLICY --api-key K --machine-guid G --from IP [--hostname H] [--chart ID\n"
+      "        [--chart-name NAME]] [--update-every N] [--port P] [--tls] [--client-port P]\n"
+      "        [--dns-name NAME] [--rate-elapsed S]\n"
+      "    The decision a Netdata 1.37.1 parent with this policy takes on that STREAM request\n"
+      "    (exit 0 accepted, 1 refused), every effective setting for the child with its\n"
+      "    origin, and whether a chart is sent upstream." },
     { "match", cmd_match,
       "match [--linear|--indexed] 'PATTERN' STRING...\n"
       "    Match strings against a Netdata simple pattern, printing STRING<TAB>match, no match\n"

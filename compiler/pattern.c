@@ -60,7 +60,7 @@ static int build_chain(Arena *a, PatWord *w)
         s = c;                  /* the next piece starts at that star */
     }
     w->pieces = pc;
-    w->npieces = (uint16_t)(cnt > 65535 ? 65535 : cnt);
+    w->npieces = cnt;
     if (cnt == 1) {
         const PatWordPiece *p0 = &pc[0];
         w->kind = p0->mode == PIECE_EXACT ? TERM_EXACT
@@ -215,7 +215,7 @@ void *pattern_compile(Arena *a, const PatList *l, int mode, size_t *size)
     uint32_t pi = 0, so = 0, gi = 0;
     for (uint32_t i = 0; i < l->n; i++) {
         const PatWord *w = &l->w[i];
-        terms[i] = (PatTerm){ pi, w->npieces, (uint8_t)w->negative, indexed ? w->kind : 0 };
+        terms[i] = (PatTerm){ pi, w->npieces, (uint8_t)w->negative, indexed ? w->kind : 0, 0 };
         for (uint32_t k = 0; k < w->npieces; k++) {
             pieces[pi++] = (PatPiece){ w->pieces[k].mode, so, w->pieces[k].n };
             memcpy(str + so, w->pieces[k].z, w->pieces[k].n);

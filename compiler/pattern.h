@@ -25,7 +25,7 @@ typedef struct PatWord {
     const char *text;        /* unescaped, without the leading '!' */
     uint32_t n;
     PatWordPiece *pieces;
-    uint16_t npieces;
+    uint32_t npieces;
     uint8_t kind;            /* TERM_* */
 } PatWord;
 

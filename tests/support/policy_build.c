@@ -204,7 +204,7 @@ static size_t put(uint8_t *out, size_t at, const void *data, size_t n)
 {
     memset(out + at, 0, ((at + 7) & ~(size_t)7) - at);
     at = (at + 7) & ~(size_t)7;
-    if (n) {
+    if (data && n) {
         memcpy(out + at, data, n);
     }
     return at;
