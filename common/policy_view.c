@@ -109,8 +109,9 @@ static const char *check_header(const uint8_t *base, size_t n)
     if (h->flags & ~(uint32_t)POLICY_SIGNED) {
         return policy_why("unknown header flags 0x%x", h->flags & ~(uint32_t)POLICY_SIGNED);
     }
-    uint64_t want = h->file_size - ((h->flags & POLICY_SIGNED) ? sizeof(PolicySig) : 0);
-    if (h->body_size != want || h->body_size < sizeof(PolicyHeader)) {
+    uint64_t trailer = (h->flags & POLICY_SIGNED) ? sizeof(PolicySig) : 0;
+    if (h->file_size < sizeof(PolicyHeader) + trailer ||   /* before the subtraction: no wrap */
+        h->body_size != h->file_size - trailer) {
         return policy_why("body size %llu does not fit %s file of %llu bytes",
                           (unsigned long long)h->body_size,
                           (h->flags & POLICY_SIGNED) ? "a signed" : "an unsigned",

@@ -166,21 +166,12 @@ static Shown api_fallback(const Ex *x, unsigned id)
 
 static Shown api_layer(const Ex *x, unsigned id, const char **via)
 {
-    const SchemaKey *row = row_of(id);
-    *via = NULL;
-    if (x->ks.p && !x->ks.other_table) {
-        const PolicySetting *s = policy_find_setting(x->v, x->ks.p, id);
-        if (s) {
-            return from_setting(x->v, s, "");
-        }
-    } else if (x->ks.p) {
-        const PolicySetting *s = written_as(x, &x->ks, SEC_MACHINE, row->name);
-        if (s) {
-            return from_setting(x->v, s, "");
-        }
-    }
-    *via = x->ks.p ? "the key's section is a machine section" : "no section for this key";
-    return api_fallback(x, id);
+    const PolicySetting *s = !x->ks.p ? NULL : x->ks.other_table
+        ? written_as(x, &x->ks, SEC_MACHINE, row_of(id)->name)
+        : policy_find_setting(x->v, x->ks.p, id);
+    *via = s ? NULL : x->ks.p ? "the key's section is a machine section"
+                              : "no section for this key";
+    return s ? from_setting(x->v, s, "") : api_fallback(x, id);
 }
 
 static const char *child_note(const Ex *x, const char *name, const Shown *sh)
@@ -343,12 +334,23 @@ static void show_decision(const Ex *x, const AdmitResult *r)
     if (r->access[0]) {
         printf("  access log: %s\n", r->access);
     }
+    if (r->listener) {
+        static const char *const ssl[] = { "default", "optional", "force" };
+        const char *h = policy_str(x->v, r->listener->host), *pt = policy_str(x->v,
+                                                                              r->listener->port);
+        printf("  listener:   %s:%s (streaming %s, ssl %s)\n", *h ? h : "*", *pt ? pt : "default",
+               r->listener->acl & 16 ? "allowed" : "not allowed", ssl[r->listener->ssl % 3]);
+    }
     if (r->setting) {
         char org[128];
         origin_text(x, r->setting, org, sizeof org);
         const SchemaKey *row = row_of(r->setting->key);
         printf("  because:    %s = %s (%s)\n", row ? row->name : "?",
                policy_str(x->v, r->setting->text), org);
+    }
+    if (!r->setting && r->code >= ADMIT_KEY_NOT_API && r->code <= ADMIT_MACHINE_NOT_FROM_IP) {
+        printf("  because:    Netdata's default (%s)\n",
+               r->owner ? "the section does not set it" : "there is no such section");
     }
     if (strcmp(r->ip, q->client_ip) != 0) {
         printf("note: Netdata sees the client IP '%s' as '%s'\n", q->client_ip, r->ip);

@@ -30,7 +30,7 @@
 #define M_OFF "22222222-0000-0000-0000-0000000000a1"
 #define M_FROM "22222222-0000-0000-0000-0000000000a2"        /* allow from = 10.9.9.9 */
 #define M_API "22222222-0000-0000-0000-0000000000a3"         /* type = api */
-#define M_UNTYPED "22222222-0000-0000-0000-0000000000a4"     /* only `enabled = yes`: an API section */
+#define M_UNTYPED "22222222-0000-0000-0000-0000000000a4"     /* only `enabled`: an API section */
 #define M_HIST "22222222-0000-0000-0000-0000000000a5"        /* only `history`: a machine section */
 #define NODE "33333333-0000-0000-0000-0000000000ff"
 #define DENIED "You are not permitted to access this. Check the logs for more info."
@@ -303,8 +303,8 @@ static void test_refusals_in_order(void **state)
                  "STREAM child1 [receive from 10.1.1.1:5555]: denied to receive metrics, machine "
                  "GUID [" NODE "] is my own. Did you copy the parent/proxy machine GUID to a "
                  "child, or is this an inter-agent loop?");
-    assert_string_equal(res.tag,
-                        "DENIED - ATTEMPT TO RECEIVE METRICS FROM MACHINE_GUID IDENTICAL TO PARENT");
+    assert_string_equal(res.tag, "DENIED - ATTEMPT TO RECEIVE METRICS FROM MACHINE_GUID "
+                        "IDENTICAL TO PARENT");
 
     r = req("10.1.1.1", KEY_OK, M_OK);
     res = expect(p, &r, ADMIT_OK, 0, NULL, "");

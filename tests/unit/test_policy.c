@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "match.h"
 #include "policy.h"
@@ -322,6 +324,10 @@ static void test_refuse_header(void **state)
     H(small)->file_size = 100;
     H(small)->body_size = 20;
     refused_at(small, 100, "body size 20 does not fit a signed file of 100 bytes", __LINE__);
+    /* a signed file shorter than a trailer: file_size - 80 must not wrap into a valid size */
+    H(small)->file_size = 70;
+    H(small)->body_size = (uint64_t)70 - sizeof(PolicySig);
+    refused_at(small, 70, "does not fit a signed file of 70 bytes", __LINE__);
 }
 
 static void test_refuse_sections(void **state)
@@ -633,19 +639,39 @@ static uint8_t *read_file(const char *path, size_t *n)
     return p;
 }
 
-/* `streamc compile examples/parent` (plain and --strip) into a fresh temporary directory. */
+/* A fresh Ed25519 private key in PEM at PATH. */
+static void make_key(const char *path)
+{
+    EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    assert_non_null(key);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL), 1);
+    assert_int_equal(fclose(f), 0);
+    EVP_PKEY_free(key);
+}
+
+/* `streamc compile examples/parent` (plain, --strip, --sign) into a fresh temporary
+   directory; the signed one has a real trailer, whose 64 signature bytes may flip and load. */
 static void test_flip_truncate_compiled(void **state)
 {
     (void)state;
     const char *streamc = getenv("STREAMC");
     const char *root = getenv("STREAMC_ROOT");
-    static const char *const opts[] = { "", "--strip " };
+    static const char *const opts[] = { "", "--strip ", "--sign " };
+    static const char *const names[] = { "compiled examples/parent",
+                                         "compiled examples/parent --strip",
+                                         "compiled examples/parent --sign" };
     char *dir = temp_dir();
+    char key[4200];
+    snprintf(key, sizeof key, "%s/key.pem", dir);
+    make_key(key);
     for (size_t i = 0; i < LEN(opts); i++) {
-        char cmd[9000], path[4200];
+        char cmd[13000], path[4200];
         snprintf(path, sizeof path, "%s/parent%zu.policy", dir, i);
-        snprintf(cmd, sizeof cmd, "'%s' compile %s-o '%s' '%s/examples/parent' >/dev/null 2>&1",
-                 streamc ? streamc : "./streamc", opts[i], path, root ? root : ".");
+        snprintf(cmd, sizeof cmd, "'%s' compile %s%s%s-o '%s' '%s/examples/parent' >/dev/null 2>&1",
+                 streamc ? streamc : "./streamc", opts[i], i == 2 ? key : "", i == 2 ? " " : "",
+                 path, root ? root : ".");
         int rc = system(cmd);
         if (rc != 0) {
             fail_msg("'%s' failed (status %d)", cmd, rc);
@@ -659,12 +685,15 @@ static void test_flip_truncate_compiled(void **state)
         }
         assert_true(v.napikeys > 0 && v.nmachines > 0);
         walk(&v);
+        assert_int_equal((v.h->flags & POLICY_SIGNED) != 0, i == 2);
         Tally t = { 0 };
-        flip_truncate(p, n, "examples/parent", &t);
-        report(i ? "compiled examples/parent --strip" : "compiled examples/parent", &t, n);
+        flip_truncate(p, n, names[i], &t);
+        assert_int_equal(t.sig_loaded, i == 2 ? 64 * 9 : 0);
+        report(names[i], &t, n);
         free(p);
         remove(path);
     }
+    remove(key);
     remove(dir);
     free(dir);
 }
