@@ -182,6 +182,25 @@ static int resolve_globals(const Node *n, Arena *a, Resolved *r)
     if (de && de->num) {
         r->node_flags |= NODE_SENDER_TLS;
     }
+    /* [db] retention as Netdata uses it: clamped to 5..31536000 and, for ram and alloc, rounded
+       up to whole 4 KiB pages of 4-byte samples (3600 -> 4096). save and map add a file header
+       whose size we do not model, so their value stays as written. */
+    const RSetting *mode = find(r->global, r->nglobal, schema_find(SEC_DB, "mode", 4)->order);
+    RSetting *ret = (RSetting *)find(r->global, r->nglobal,
+                                     schema_find(SEC_DB, "retention", 9)->order);
+    if (mode && ret && (mode->num == POLICY_MODE_RAM || mode->num == POLICY_MODE_ALLOC)) {
+        int64_t v = ret->num < 5 ? 5 : ret->num > 31536000 ? 31536000 : ret->num;
+        v = (v + 1023) / 1024 * 1024;
+        if (v != ret->num) {
+            ret->num = v;
+            ret->text = arena_printf(a, "%lld", (long long)v);
+            if (!ret->text) {
+                return -1;
+            }
+            ret->tlen = (uint32_t)strlen(ret->text);
+        }
+    }
+    r->db_mode = mode ? (int)mode->num : POLICY_MODE_DBENGINE;
     return 0;
 }
 
@@ -222,6 +241,18 @@ static int resolve_owner(const Node *n, Arena *a, const Resolved *r, const Secti
             rc = from_entry(a, row, e->winner, machine ? ORIGIN_MACHINE : ORIGIN_APIKEY, s);
         } else if (row->dflt && row->dflt[0] == '(') {
             const RSetting *g = machine ? NULL : inherited(r, row->dflt);
+            RSetting fixed;
+            if (g && strcmp(row->dflt, "([db] retention)") == 0 &&
+                (r->db_mode == POLICY_MODE_DBENGINE || r->db_mode == POLICY_MODE_NONE)) {
+                /* Netdata does not read retention for dbengine or none: history is 3600 */
+                memset(&fixed, 0, sizeof fixed);
+                fixed.origin = ORIGIN_DEFAULT;
+                fixed.vtype = VAL_INT;
+                fixed.num = 3600;
+                fixed.text = "3600";
+                fixed.tlen = 4;
+                g = &fixed;
+            }
             if (!g) {
                 continue;   /* resolved at connect time (machine) or computed on the target */
             }

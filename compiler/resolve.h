@@ -43,6 +43,7 @@ typedef struct Resolved {
     ROwner *api, *machine;
     uint32_t napi, nmachine;
     uint32_t node_flags;     /* NODE_* */
+    int db_mode;             /* POLICY_MODE_* of [db] mode */
     const Token *hostname;   /* [global] hostname when set */
 } Resolved;
 
