@@ -68,18 +68,26 @@ const char *pattern_prog_verify(const void *p, size_t n)
         }
     }
     const PatPiece *pc = (const PatPiece *)((const char *)p + h->pieces_off);
+    for (uint32_t i = 0; i < h->nterms; i++) {
+        const PatPiece *first = &pc[t[i].first_piece];
+        if (t[i].kind == TERM_ALL && (t[i].npieces != 1 || first->len != 0 ||
+                                      first->mode < PIECE_SUFFIX)) {
+            return "pattern program has a match-all term that is not '*'";
+        }
+    }
     for (uint32_t i = 0; i < h->npieces; i++) {
         if (pc[i].mode > PIECE_SUBSTRING || (uint64_t)pc[i].off + pc[i].len > h->strings_len) {
             return "pattern program has a bad piece";
         }
     }
     const PatSlot *sl = (const PatSlot *)((const char *)p + h->hash_off);
-    uint32_t used = 0;
+    uint32_t used = 0, nexact = 0;
     for (uint32_t i = 0; i < h->hash_cap; i++) {
         if (!sl[i].hash) {
             continue;
         }
         used++;
+        nexact += sl[i].kind == TERM_EXACT;
         if (sl[i].kind < TERM_EXACT || sl[i].kind > TERM_SUFFIX || sl[i].term >= h->nterms ||
             (uint64_t)sl[i].off + sl[i].len > h->strings_len) {
             return "pattern program has a bad hash slot";
@@ -88,6 +96,9 @@ const char *pattern_prog_verify(const void *p, size_t n)
         if (sl[i].hash != pattern_hash(sl[i].kind, key, sl[i].len)) {
             return "pattern program hash slot does not match its key";
         }
+    }
+    if (nexact != h->nexact) {
+        return "pattern program exact-key count does not match its table";
     }
     if (h->hash_cap && used >= h->hash_cap) {
         return "pattern program hash table has no free slot";   /* lookups must terminate */

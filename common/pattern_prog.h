@@ -52,13 +52,14 @@ typedef struct PatHeader {
     uint32_t ngeneral, general_off;
     uint32_t strings_off, strings_len;
     uint32_t all_term;          /* first term matching every non-empty string, or PAT_NONE_TERM */
+    uint32_t nexact;            /* exact keys in the hash table (0: skip that lookup) */
 } PatHeader;
 
 typedef struct PatTerm {
     uint32_t first_piece;
     uint32_t npieces;           /* a word of N stars can hold N pieces: 32 bits, not 16 */
     uint8_t negative;
-    uint8_t kind;               /* TERM_* */
+    uint8_t kind;               /* TERM_*, in linear programs too (TERM_ALL skips the walk) */
     uint16_t reserved;          /* zero */
 } PatTerm;
 

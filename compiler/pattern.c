@@ -139,7 +139,11 @@ int pattern_parse(Arena *a, const char *z, size_t n, PatList *out)
 
 /* ---- compile ------------------------------------------------------------------------------ */
 
-#define INDEX_MIN_TERMS 8   /* below this a linear walk is as fast (see bench/bench_match) */
+/* An index pays when keyed terms are many per hash lookup it costs: one exact lookup plus one
+   per distinct prefix and suffix length (bench/bench_match: a 10-term send list with 4 prefix
+   lengths is faster linear; a 1,000-term allow list is 25x faster indexed). */
+#define INDEX_MIN_TERMS 8
+#define INDEX_KEYS_PER_LOOKUP 4
 
 static uint32_t align4(uint32_t x)
 {
@@ -160,6 +164,27 @@ static void add_len(uint32_t *lens, uint32_t *n, uint32_t len)
     (*n)++;
 }
 
+/* Distinct text lengths of single-piece terms of KIND (each costs one hash lookup); lengths
+   from 4096 up are counted once each, which only overestimates. Linear in the term count. */
+static uint32_t distinct_lens(const PatList *l, uint8_t kind)
+{
+    uint64_t seen[4096 / 64] = { 0 };
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < l->n; i++) {
+        if (l->w[i].kind != kind) {
+            continue;
+        }
+        uint32_t len = l->w[i].pieces[0].n;
+        if (len >= 4096) {
+            n++;
+        } else if (!(seen[len / 64] >> (len % 64) & 1)) {
+            seen[len / 64] |= 1ull << (len % 64);
+            n++;
+        }
+    }
+    return n;
+}
+
 void *pattern_compile(Arena *a, const PatList *l, int mode, size_t *size)
 {
     uint32_t npieces = 0, nstr = 0, nkeys = 0, ngeneral = 0, all = PAT_NONE_TERM;
@@ -175,7 +200,10 @@ void *pattern_compile(Arena *a, const PatList *l, int mode, size_t *size)
             all = i;
         }
     }
-    int indexed = mode == PATTERN_INDEXED || (mode == PATTERN_AUTO && l->n >= INDEX_MIN_TERMS);
+    uint32_t nlookups = 1 + distinct_lens(l, TERM_PREFIX) + distinct_lens(l, TERM_SUFFIX);
+    int indexed = mode == PATTERN_INDEXED ||
+                  (mode == PATTERN_AUTO && l->n >= INDEX_MIN_TERMS &&
+                   nkeys >= INDEX_KEYS_PER_LOOKUP * nlookups);
     uint32_t cap = 0;
     if (indexed && nkeys) {
         cap = 4;
@@ -215,7 +243,7 @@ void *pattern_compile(Arena *a, const PatList *l, int mode, size_t *size)
     uint32_t pi = 0, so = 0, gi = 0;
     for (uint32_t i = 0; i < l->n; i++) {
         const PatWord *w = &l->w[i];
-        terms[i] = (PatTerm){ pi, w->npieces, (uint8_t)w->negative, indexed ? w->kind : 0, 0 };
+        terms[i] = (PatTerm){ pi, w->npieces, (uint8_t)w->negative, w->kind, 0 };
         for (uint32_t k = 0; k < w->npieces; k++) {
             pieces[pi++] = (PatPiece){ w->pieces[k].mode, so, w->pieces[k].n };
             memcpy(str + so, w->pieces[k].z, w->pieces[k].n);
@@ -237,6 +265,7 @@ void *pattern_compile(Arena *a, const PatList *l, int mode, size_t *size)
             }
             if (!slots[j].hash) {
                 slots[j] = (PatSlot){ hv, w->kind, pc->off, pc->len, i };
+                h.nexact += w->kind == TERM_EXACT;
             }
             if (w->kind == TERM_PREFIX) {
                 add_len(plens, &h.nprefix_lens, pc->len);

@@ -22,6 +22,12 @@ static const char *find(const char *s, size_t n, const char *w, size_t wn)
     return memmem(s, n, w, wn);
 }
 
+/* First-byte checks before memcmp: most non-matching terms fail on their first byte. */
+static inline int same(const char *a, const char *b, size_t n)
+{
+    return n == 0 || (a[0] == b[0] && memcmp(a, b, n) == 0);
+}
+
 static int chain_matches(const PatHeader *h, const PatTerm *t, const char *s, size_t n)
 {
     const PatPiece *pc = AT(h, h->pieces_off, PatPiece) + t->first_piece;
@@ -35,11 +41,11 @@ static int chain_matches(const PatHeader *h, const PatTerm *t, const char *s, si
         }
         switch (pc[i].mode) {
         case PIECE_EXACT:
-            return wn == n && memcmp(s, w, n) == 0;
+            return wn == n && same(s, w, n);
         case PIECE_SUFFIX:
-            return memcmp(s + n - wn, w, wn) == 0;
+            return wn == 0 || (s[n - 1] == w[wn - 1] && memcmp(s + n - wn, w, wn) == 0);
         case PIECE_PREFIX:
-            if (memcmp(s, w, wn) != 0) {
+            if (!same(s, w, wn)) {
                 return 0;
             }
             s += wn;
@@ -81,16 +87,42 @@ static uint32_t lookup(const PatHeader *h, uint32_t kind, const char *s, size_t 
     }
 }
 
-long match_first_term(const void *prog, const char *s, size_t n)
+/* One single-piece term, inlined: the common shape of config patterns. */
+static inline int piece_matches(const PatPiece *p, const char *str, const char *s, size_t n)
 {
-    const PatHeader *h = prog;
+    const char *w = str + p->off;
+    size_t wn = p->len;
+    if (wn > n) {
+        return 0;
+    }
+    switch (p->mode) {
+    case PIECE_EXACT:
+        return wn == n && same(s, w, n);
+    case PIECE_PREFIX:
+        return same(s, w, wn);
+    case PIECE_SUFFIX:
+        return wn == 0 || (s[n - 1] == w[wn - 1] && memcmp(s + n - wn, w, wn) == 0);
+    default:
+        return wn == 0 || find(s, n, w, wn) != NULL;
+    }
+}
+
+static inline long first_term(const PatHeader *h, const char *s, size_t n)
+{
     if (!s || n == 0 || (h->flags & PAT_EMPTY)) {
         return -1;
     }
     const PatTerm *terms = AT(h, h->terms_off, PatTerm);
     if (!(h->flags & PAT_INDEXED)) {
+        const PatPiece *pcs = AT(h, h->pieces_off, PatPiece);
+        const char *str = AT(h, h->strings_off, char);
         for (uint32_t i = 0; i < h->nterms; i++) {
-            if (chain_matches(h, &terms[i], s, n)) {
+            const PatTerm *t = &terms[i];
+            if (t->kind == TERM_ALL) {
+                return (long)i;   /* a match-all term needs no walk: s is not empty */
+            }
+            if (t->npieces == 1 ? piece_matches(&pcs[t->first_piece], str, s, n)
+                                : chain_matches(h, t, s, n)) {
                 return (long)i;
             }
         }
@@ -98,7 +130,7 @@ long match_first_term(const void *prog, const char *s, size_t n)
     }
     uint32_t best = h->all_term, t;
     if (h->hash_cap) {
-        if ((t = lookup(h, TERM_EXACT, s, n)) < best) {
+        if (h->nexact && (t = lookup(h, TERM_EXACT, s, n)) < best) {
             best = t;
         }
         const uint32_t *pl = AT(h, h->prefix_lens_off, uint32_t);
@@ -124,9 +156,14 @@ long match_first_term(const void *prog, const char *s, size_t n)
     return best == PAT_NONE_TERM ? -1 : (long)best;
 }
 
+long match_first_term(const void *prog, const char *s, size_t n)
+{
+    return first_term(prog, s, n);
+}
+
 MatchResult match_run(const void *prog, const char *s, size_t n)
 {
-    long t = match_first_term(prog, s, n);
+    long t = first_term(prog, s, n);
     if (t < 0) {
         return MATCH_NONE;
     }

@@ -6,8 +6,9 @@
 ** that fires); every single-bit flip and 0xFF flip of every byte, and every truncation, of the
 ** sample (unsigned, signed, stripped) and of `streamc compile examples/parent` must be refused,
 ** except flips of signature bytes, which must load to the same view; with the checksum
-** recomputed after each flip, whatever loads must read back consistently. Blobs under test are
-** exact-size heap copies, so a sanitizer build catches any read past the end.
+** recomputed after each flip, whatever loads must read back consistently. The committed seeds
+** of tests/fuzz/corpus/blob must still load (POLICY_WRITE_SEEDS=DIR rewrites them). Blobs under
+** test are exact-size heap copies, so a sanitizer build catches any read past the end.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -400,8 +401,8 @@ static void test_refuse_records(void **state)
                 SET(p, pat)->aux_off = 8), "empty pattern with a non-zero offset");
     CASE(0, 1, SET(p, set_of(p, "stream", "send charts matching"))->aux_off += 4,
          "pattern program is not 8-byte aligned");
-    CASE(0, 1, SET(p, set_of(p, "stream", "send charts matching"))->aux_off = SEC(p, 6)->size,
-         "is outside the programs area");
+    CASE(0, 1, SET(p, set_of(p, "stream", "send charts matching"))->aux_off =
+                   (SEC(p, 6)->size + 7) & ~7u, "is outside the programs area");
     CASE(0, 1, SET(p, set_of(p, "stream", "send charts matching"))->aux_len = UINT32_MAX,
          "is outside the programs area");
     CASE(0, 1, SET(p, set_of(p, "stream", "send charts matching"))->aux_len -= 4,
@@ -698,6 +699,88 @@ static void test_flip_truncate_compiled(void **state)
     free(dir);
 }
 
+/* ---- the fuzz seeds -------------------------------------------------------------------- */
+
+/* The fuzz_blob input convention: a mode byte (1 fix the checksum, 2 fix the sizes), then the
+   blob. Writes SEED to DIR/NAME with MODE. */
+static void write_seed(const char *dir, const char *name, unsigned mode, const uint8_t *p,
+                       size_t n)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    uint8_t *c = malloc(n + 1);
+    assert_non_null(c);
+    c[0] = (uint8_t)mode;
+    memcpy(c + 1, p, n);
+    write_file(path, c, n + 1);
+    free(c);
+}
+
+/* POLICY_WRITE_SEEDS=DIR: write the seeds of tests/fuzz/corpus/blob (the hand-built samples and
+   compiled examples, each as is and in checksum-fixing mode). Otherwise: every committed seed
+   must still load (as fuzz_blob would see it), or the fuzzer starts from refused inputs after a
+   format change, so its runs stop at the first refusal and prove little. */
+static void test_fuzz_seeds(void **state)
+{
+    (void)state;
+    const char *root = getenv("STREAMC_ROOT");
+    const char *out = getenv("POLICY_WRITE_SEEDS");
+    if (out) {
+        static const struct { unsigned flags; const char *name; } hand[] = {
+            { 0, "hand_sample" }, { PB_SIGNED, "hand_signed" }, { PB_STRIP, "hand_stripped" },
+            { PB_NEWER, "hand_newer" },
+        };
+        static const char *const ex[] = { "child", "parent", "proxy", "tls-parent" };
+        char name[64], cmd[9000], path[4200];
+        for (size_t i = 0; i < LEN(hand); i++) {
+            size_t n;
+            uint8_t *p = policy_build_sample(hand[i].flags, &n);
+            write_seed(out, hand[i].name, 0, p, n);
+            snprintf(name, sizeof name, "%s_fix", hand[i].name);
+            write_seed(out, name, 3, p, n);
+            free(p);
+        }
+        char *dir = temp_dir();
+        for (size_t i = 0; i <= LEN(ex); i++) {
+            const char *e = i < LEN(ex) ? ex[i] : "parent";
+            snprintf(path, sizeof path, "%s/seed.policy", dir);
+            snprintf(cmd, sizeof cmd, "'%s' compile %s-o '%s' '%s/examples/%s' >/dev/null 2>&1",
+                     getenv("STREAMC") ? getenv("STREAMC") : "./streamc",
+                     i < LEN(ex) ? "" : "--strip ", path, root ? root : ".", e);
+            assert_int_equal(system(cmd), 0);
+            size_t n;
+            uint8_t *p = read_file(path, &n);
+            snprintf(name, sizeof name, "compiled_%s%s", e, i < LEN(ex) ? "" : "-strip");
+            write_seed(out, name, 0, p, n);
+            snprintf(name, sizeof name, "compiled_%s%s_fix", e, i < LEN(ex) ? "" : "-strip");
+            write_seed(out, name, 3, p, n);
+            free(p);
+            remove(path);
+        }
+        remove(dir);
+        free(dir);
+        return;
+    }
+    static const char *const seeds[] = {
+        "hand_sample", "hand_signed", "hand_stripped", "hand_newer", "compiled_child",
+        "compiled_parent", "compiled_parent-strip", "compiled_proxy", "compiled_tls-parent",
+    };
+    for (size_t i = 0; i < LEN(seeds); i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/tests/fuzz/corpus/blob/%s", root ? root : ".", seeds[i]);
+        size_t n;
+        uint8_t *c = read_file(path, &n);
+        assert_true(n > 1);
+        const char *why = load(c + 1, n - 1, NULL);
+        if (why) {
+            fail_msg("fuzz seed %s no longer loads (%s): regenerate the seeds with "
+                     "POLICY_WRITE_SEEDS=tests/fuzz/corpus/blob build/normal/test/test_policy",
+                     seeds[i], why);
+        }
+        free(c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -709,6 +792,7 @@ int main(void)
         cmocka_unit_test(test_open),
         cmocka_unit_test(test_flip_truncate_sample),
         cmocka_unit_test(test_flip_truncate_compiled),
+        cmocka_unit_test(test_fuzz_seeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
