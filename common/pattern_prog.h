@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAT_MAGIC 0x31544150u   /* "PAT1" little-endian */
+#define PAT_MAGIC 0x32544150u   /* "PAT2" little-endian; bumped whenever the layout changes */
 #define PAT_NONE_TERM 0xFFFFFFFFu
 
 enum { PAT_EMPTY = 1, PAT_INDEXED = 2 };
