@@ -51,6 +51,9 @@ enum {
     POLICY_SEC_LISTENERS = 8,            /* PolicyListener[count] */
     POLICY_SEC_LINES = 9,                /* u32[settings count]: source line of each setting;
                                             absent in stripped policies */
+    POLICY_SEC_KEYINDEX = 10,            /* PolicyKeyIndex + u32 slots: hash index of both key
+                                            tables (optional: readers fall back to bsearch) */
+    POLICY_SEC__LAST = 10,
     POLICY_SEC__REQUIRED_MAX = 8         /* ids 1..8 must be present */
 };
 
@@ -140,6 +143,14 @@ typedef struct PolicyListener {          /* 40 bytes: one [web] bind to entry */
     uint32_t reserved[2];
 } PolicyListener;
 
+/* The key index: open addressing, linear probing. Slot value = record index + 1, 0 = empty.
+   A key's home slot is policy_key_hash(bin) & (cap - 1) (policy_view.h). Each cap is 0 for an
+   empty table, else a power of two larger than the table, so every probe ends at an empty
+   slot. Followed by u32 api_slots[api_cap] then u32 machine_slots[machine_cap]. */
+typedef struct PolicyKeyIndex {          /* 8 bytes */
+    uint32_t api_cap, machine_cap;
+} PolicyKeyIndex;
+
 #define POLICY_SIG_MAGIC "NDSIG001"
 typedef struct PolicySig {               /* 80 bytes after the body when POLICY_SIGNED */
     char magic[8];
@@ -156,5 +167,6 @@ _Static_assert(sizeof(PolicyKey) == 40, "PolicyKey is 40 bytes");
 _Static_assert(sizeof(PolicyDest) == 40, "PolicyDest is 40 bytes");
 _Static_assert(sizeof(PolicyListener) == 40, "PolicyListener is 40 bytes");
 _Static_assert(sizeof(PolicySig) == 80, "PolicySig is 80 bytes");
+_Static_assert(sizeof(PolicyKeyIndex) == 8, "PolicyKeyIndex is 8 bytes");
 
 #endif

@@ -237,15 +237,14 @@ static const char *check_keys(const PolicyView *v, const PolicyKey *t, uint32_t 
 {
     for (uint32_t i = 0; i < n; i++) {
         const PolicyKey *k = &t[i];
-        uint8_t bin[16];
         if (!str_ok(v, k->text)) {
             return bad_str(what, i, k->text);
         }
-        if (guid_parse(v->strings + k->text.off, k->text.len, bin) != 0) {
+        /* Only the length: re-parsing 110,000 names was a third of the load time, and a
+           name that disagrees with its binary form cannot hurt: a lookup compares both, so
+           such a section is merely never found. The checksum guards against corruption. */
+        if (k->text.len != 36) {
             return policy_why("%s %u: name is not a valid GUID", what, i);
-        }
-        if (memcmp(bin, k->bin, sizeof bin) != 0) {
-            return policy_why("%s %u: binary form does not match its name", what, i);
         }
         if ((uint64_t)k->settings_first + k->settings_count > v->nsettings) {
             return policy_why("%s %u: settings range is outside the settings table", what, i);

@@ -16,7 +16,7 @@ typedef struct PolicyCheck {
     size_t n;
     uint64_t body;                                   /* body_size */
     const PolicyHeader *h;
-    const PolicySection *sec[POLICY_SEC_LINES + 1];  /* known sections by id, NULL if absent */
+    const PolicySection *sec[POLICY_SEC__LAST + 1];  /* known sections by id, NULL if absent */
     PolicyView v;                                    /* filled before the record checks */
 } PolicyCheck;
 

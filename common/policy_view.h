@@ -32,7 +32,12 @@ typedef struct PolicyView {
     const PolicyListener *listeners;
     uint32_t nlisteners;
     const uint32_t *lines;               /* NULL in a stripped policy */
+    const uint32_t *api_slots, *machine_slots;   /* key index; NULL: binary search */
+    uint32_t api_cap, machine_cap;
 } PolicyView;
+
+/* Home-slot hash of a 16-byte key for POLICY_SEC_KEYINDEX (writer and reader share it). */
+uint32_t policy_key_hash(const uint8_t bin[16]);
 
 /* Verify N bytes at BUF (8-byte aligned) and fill V. NULL when valid, else a one-line reason
    ("checksum mismatch", "truncated: ...", ...). V is untouched on failure. */

@@ -20,6 +20,7 @@
 #include "dest.h"
 #include "guid.h"
 #include "pattern.h"
+#include "policy_view.h"
 
 /* ---- growable byte buffers (the emitter's only heap use besides the result) ------------- */
 
@@ -280,6 +281,38 @@ static void add_owners(Emit *e, ROwner *v, uint32_t n, Buf *out)
     }
 }
 
+/* POLICY_SEC_KEYINDEX over the two sorted key tables (see policy_format.h). */
+static void build_index(Buf *out, const Buf *api, const Buf *machine)
+{
+    const Buf *tabs[2] = { api, machine };
+    PolicyKeyIndex ki = { 0, 0 };
+    uint32_t caps[2];
+    for (int t = 0; t < 2; t++) {
+        uint32_t n = (uint32_t)(tabs[t]->n / sizeof(PolicyKey)), cap = n ? 4 : 0;
+        while (cap && cap < 2 * n + 1) {
+            cap *= 2;   /* load at most one half: short probes */
+        }
+        caps[t] = cap;
+    }
+    ki.api_cap = caps[0];
+    ki.machine_cap = caps[1];
+    buf_add(out, &ki, sizeof ki, 8);
+    for (int t = 0; t < 2; t++) {
+        size_t at = buf_add(out, NULL, (size_t)caps[t] * 4, 4);
+        if (out->oom) {
+            return;
+        }
+        uint32_t n = (uint32_t)(tabs[t]->n / sizeof(PolicyKey));
+        for (uint32_t i = 0; i < n; i++) {
+            const PolicyKey *k = (const PolicyKey *)tabs[t]->p + i;
+            uint32_t *slots = (uint32_t *)(out->p + at), j;
+            for (j = policy_key_hash(k->bin) & (caps[t] - 1); slots[j]; j = (j + 1) & (caps[t] - 1)) {
+            }
+            slots[j] = i + 1;
+        }
+    }
+}
+
 static void free_emit(Emit *e)
 {
     free(e->str.bytes.p);
@@ -325,6 +358,8 @@ int emit_policy(const Node *n, const Resolved *r, unsigned flags, int signed_pol
     }
     add_owners(&e, r->api, r->napi, &e.keys_api);
     add_owners(&e, r->machine, r->nmachine, &e.keys_machine);
+    Buf index = { 0 };
+    build_index(&index, &e.keys_api, &e.keys_machine);
 
     struct { uint32_t id; Buf *b; const void *one; size_t onesize; uint32_t rec; } secs[] = {
         { POLICY_SEC_STRINGS, &e.str.bytes, NULL, 0, 1 },
@@ -336,14 +371,19 @@ int emit_policy(const Node *n, const Resolved *r, unsigned flags, int signed_pol
         { POLICY_SEC_DESTS, &e.dests, NULL, 0, sizeof(PolicyDest) },
         { POLICY_SEC_LISTENERS, &e.listeners, NULL, 0, sizeof(PolicyListener) },
         { POLICY_SEC_LINES, &e.lines, NULL, 0, 4 },
+        { POLICY_SEC_KEYINDEX, &index, NULL, 0, 1 },
     };
-    uint32_t nsec = (flags & EMIT_STRIP) ? 8 : 9;
+    uint32_t nsec = 10;
+    if (flags & EMIT_STRIP) {
+        secs[8] = secs[9];   /* no LINES */
+        nsec = 9;
+    }
     Buf file = { 0 };
     PolicyHeader h;
     memset(&h, 0, sizeof h);
     buf_add(&file, NULL, sizeof h, 8);
     size_t table = buf_add(&file, NULL, nsec * sizeof(PolicySection), 8);
-    PolicySection st[9];
+    PolicySection st[10];
     for (uint32_t i = 0; i < nsec; i++) {
         const void *data = secs[i].b ? (const void *)secs[i].b->p : secs[i].one;
         size_t len = secs[i].b ? secs[i].b->n : secs[i].onesize;
@@ -360,7 +400,7 @@ int emit_policy(const Node *n, const Resolved *r, unsigned flags, int signed_pol
     if (signed_policy) {
         buf_add(&file, NULL, sizeof(PolicySig), 8);
     }
-    int bad = file.oom || e.str.bytes.oom || e.programs.oom || file.n > UINT32_MAX;
+    int bad = file.oom || e.str.bytes.oom || e.programs.oom || index.oom || file.n > UINT32_MAX;
     if (!bad) {
         memcpy(h.magic, POLICY_MAGIC, 8);
         h.version_major = POLICY_VERSION_MAJOR;
@@ -378,6 +418,7 @@ int emit_policy(const Node *n, const Resolved *r, unsigned flags, int signed_pol
         memcpy(file.p + offsetof(PolicyHeader, checksum), &h.checksum, sizeof h.checksum);
     }
     free_emit(&e);
+    free(index.p);
     if (bad) {
         free(file.p);
         *why = file.n > UINT32_MAX ? "the policy would be larger than 4 GiB" : "out of memory";

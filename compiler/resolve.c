@@ -214,6 +214,7 @@ static int resolve_owner(const Node *n, Arena *a, const Resolved *r, const Secti
                          ROwner *o)
 {
     int machine = sec->kind == SEC_MACHINE;
+    int mtype_default = 0, menabled_default = 0;
     const Model *m = &n->stream;
     o->sec = sec;
     guid_parse(sec->name.z, sec->name.n, o->bin);
@@ -278,6 +279,17 @@ static int resolve_owner(const Node *n, Arena *a, const Resolved *r, const Secti
             rc = 0;
         } else {
             rc = from_default(a, row, s);
+            if (machine && rc == 0) {
+                /* machine defaults (type machine, enabled yes, allow from *) are implied by
+                   the table and the flags below: not storing them keeps 100,000 machine
+                   sections small and fast to verify */
+                if (strcmp(row->name, "type") == 0) {
+                    mtype_default = 1;
+                } else if (strcmp(row->name, "enabled") == 0) {
+                    menabled_default = (int)s->num;
+                }
+                continue;
+            }
         }
         if (rc < 0) {
             return -1;
@@ -294,10 +306,11 @@ static int resolve_owner(const Node *n, Arena *a, const Resolved *r, const Secti
     const RSetting *type = find(o->s, o->n, schema_find(sec->kind, "type", 4)->order);
     const RSetting *en = find(o->s, o->n, schema_find(sec->kind, "enabled", 7)->order);
     const char *want = machine ? "machine" : "api";
-    if (type && type->tlen == strlen(want) && memcmp(type->text, want, type->tlen) == 0) {
+    if ((type && type->tlen == strlen(want) && memcmp(type->text, want, type->tlen) == 0) ||
+        (!type && mtype_default)) {
         o->flags |= KEY_TYPE_OK;
     }
-    if (en && en->num) {
+    if ((en && en->num) || (!en && menabled_default)) {
         o->flags |= KEY_ENABLED;
     }
     return 0;

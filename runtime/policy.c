@@ -58,7 +58,9 @@ int policy_open(Policy *p, const char *path, const char **why)
     size_t size = (size_t)st.st_size;
     void *map = NULL;
     if (size > 0) {
-        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        /* MAP_POPULATE: verification reads every page, so map them all in one go instead of
+           taking one fault per page (a 30 MB policy is 7,000 faults) */
+        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         if (map == MAP_FAILED) {
             *why = sys_why("cannot map", errno);
             close(fd);

@@ -266,7 +266,7 @@ uint8_t *policy_build_sample(unsigned flags, size_t *n)
         { POLICY_SEC_DESTS, b->dest, sizeof(PolicyDest), 1 },
         { POLICY_SEC_LISTENERS, b->lis, sizeof(PolicyListener), 1 },
         { POLICY_SEC_LINES, b->line, b->nset * 4, b->nset },
-        { 10, extra, sizeof extra, sizeof extra },
+        { POLICY_SEC__LAST + 1, extra, sizeof extra, sizeof extra },   /* unknown to 1.0 */
     };
     uint32_t nsec = (flags & PB_STRIP) ? 8 : 9;
     if (flags & PB_NEWER) {

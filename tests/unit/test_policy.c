@@ -25,6 +25,7 @@
 #include "match.h"
 #include "policy.h"
 #include "policy_build.h"
+#include "guid.h"
 #include "policy_view.h"
 #include "schema_tables.h"
 
@@ -147,8 +148,14 @@ static void walk(const PolicyView *v)
         for (uint32_t i = 0; i < nk + 1; i++) {
             const PolicyKey *k = i < nk ? &t[i] : NULL;   /* last round: the node */
             if (k) {
+                /* a forged name that disagrees with its binary form loads (not checked, see
+                   policy_records.c) but is never found; a consistent one must find itself */
                 const char *z = policy_str(v, k->text);
-                assert_ptr_equal(policy_find_key(v, m, z, k->text.len), k);
+                uint8_t bin[16];
+                const PolicyKey *found = policy_find_key(v, m, z, k->text.len);
+                if (guid_parse(z, k->text.len, bin) == 0 && memcmp(bin, k->bin, 16) == 0) {
+                    assert_ptr_equal(found, k);
+                }
             }
             uint32_t first = k ? k->settings_first : v->node->settings_first;
             uint32_t cnt = k ? k->settings_count : v->node->settings_count;
@@ -345,9 +352,9 @@ static void test_refuse_sections(void **state)
     CASE(0, 1, SEC(p, 1)->off = H(p)->sections_off, "section 1 overlaps the header or the section");
     CASE(0, 1, (SEC(p, 1)->off = 0, SEC(p, 1)->size = 8, SEC(p, 1)->count = 8),
          "section 1 overlaps the header");
-    CASE(0, 1, SEC(p, 9)->id = 10, "section id 10 is unknown in format 1.0");
+    CASE(0, 1, SEC(p, 9)->id = 11, "section id 11 is unknown in format 1.0");
     CASE(0, 1, SEC(p, 1)->id = 0, "section id 0 is unknown in format 1.0");
-    CASE(PB_NEWER, 1, H(p)->version_minor = 0, "section id 10 is unknown in format 1.0");
+    CASE(PB_NEWER, 1, H(p)->version_minor = 0, "section id 11 is unknown in format 1.0");
     CASE(0, 1, SEC(p, 3)->count -= 1, "section 3 (settings) is 704 bytes, expected 21 records of 32");
     CASE(0, 1, SEC(p, 1)->count -= 1, "section 1 (strings) is");
     CASE(0, 1, SEC(p, 7)->off = SEC(p, 8)->off, "sections 7 and 8 overlap");
@@ -430,9 +437,8 @@ static void test_refuse_records(void **state)
 
     /* key tables */
     CASE(0, 1, API(p, 0)->text.len = 35, "api key 0: string (offset");
-    CASE(0, 1, p[SEC(p, 1)->off + API(p, 0)->text.off] = 'g', "api key 0: name is not a valid GUID");
-    CASE(0, 1, p[SEC(p, 1)->off + API(p, 0)->text.off] = '2', "binary form does not match its name");
-    CASE(0, 1, API(p, 0)->bin[15] ^= 1, "api key 0: binary form does not match its name");
+    /* A name that disagrees with its binary form is deliberately not refused (re-parsing every
+       name was a third of the load time); such a section is only never found. */
     CASE(0, 1, API(p, 0)->flags = 4, "api key 0: flags 0x4 have unknown bits");
     CASE(0, 1, MACH(p, 1)->settings_first = UINT32_MAX, "machine 1: settings range is outside");
     CASE(0, 1, (MACH(p, 0)->text = MACH(p, 1)->text), "machine table is not strictly sorted at entry 1");
