@@ -88,3 +88,20 @@ int guid_has_upper(const char *z, size_t n)
     }
     return 0;
 }
+
+int guid_parse_case(const char *z, size_t n, uint8_t out[16], uint32_t *upper)
+{
+    if (guid_parse(z, n, out) != 0) {
+        return -1;
+    }
+    uint32_t u = 0, k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (z[i] == '-') {
+            continue;
+        }
+        u |= (uint32_t)(z[i] >= 'A' && z[i] <= 'F') << k;
+        k++;
+    }
+    *upper = u;
+    return 0;
+}

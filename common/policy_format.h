@@ -120,12 +120,15 @@ enum {
     KEY_ENABLED = 2,                     /* effective `enabled` */
 };
 
-typedef struct PolicyKey {               /* 40 bytes: an API-key or machine-GUID section */
+typedef struct PolicyKey {               /* 48 bytes: an API-key or machine-GUID section */
     uint8_t bin[16];                     /* the GUID as 16 bytes */
     PolicyStr text;                      /* the section name exactly as written (case kept) */
     uint32_t settings_first, settings_count;   /* sorted by key id */
     uint32_t line;                       /* the section header's line, 0 in stripped policies */
     uint32_t flags;                      /* KEY_* */
+    uint32_t upper;                      /* bit i: hex digit i of the name is upper case; with
+                                            bin it gives the exact text without reading it */
+    uint32_t reserved;                   /* zero */
 } PolicyKey;
 
 typedef struct PolicyDest {              /* 40 bytes: one parsed destination */
@@ -163,7 +166,7 @@ _Static_assert(sizeof(PolicyHeader) == 64, "PolicyHeader is 64 bytes");
 _Static_assert(sizeof(PolicySection) == 16, "PolicySection is 16 bytes");
 _Static_assert(sizeof(PolicySetting) == 32, "PolicySetting is 32 bytes");
 _Static_assert(sizeof(PolicyNode) == 56, "PolicyNode is 56 bytes");
-_Static_assert(sizeof(PolicyKey) == 40, "PolicyKey is 40 bytes");
+_Static_assert(sizeof(PolicyKey) == 48, "PolicyKey is 48 bytes");
 _Static_assert(sizeof(PolicyDest) == 40, "PolicyDest is 40 bytes");
 _Static_assert(sizeof(PolicyListener) == 40, "PolicyListener is 40 bytes");
 _Static_assert(sizeof(PolicySig) == 80, "PolicySig is 80 bytes");

@@ -249,6 +249,9 @@ static const char *check_keys(const PolicyView *v, const PolicyKey *t, uint32_t 
         if ((uint64_t)k->settings_first + k->settings_count > v->nsettings) {
             return policy_why("%s %u: settings range is outside the settings table", what, i);
         }
+        if (k->reserved) {
+            return policy_why("%s %u: reserved field is not zero", what, i);
+        }
         if (k->flags & ~(uint32_t)KEY_FLAGS_ALL) {
             return policy_why("%s %u: flags 0x%x have unknown bits", what, i, k->flags);
         }

@@ -364,14 +364,15 @@ static int cmp_key(const PolicyKey *k, const uint8_t bin[16], const char *z, siz
 const PolicyKey *policy_find_key(const PolicyView *v, int machines, const char *z, size_t n)
 {
     uint8_t bin[16];
-    if (guid_parse(z, n, bin) != 0) {
+    uint32_t upper;
+    if (guid_parse_case(z, n, bin, &upper) != 0) {
         return NULL;
     }
     const PolicyKey *t = machines ? v->machines : v->apikeys;
     const uint32_t *slots = machines ? v->machine_slots : v->api_slots;
     uint32_t cap = machines ? v->machine_cap : v->api_cap;
     if (slots) {
-        /* the index: one or two probes instead of 17 steps of a binary search */
+        /* the index: one slot and one record touched, the name itself never read */
         if (!cap) {
             return NULL;
         }
@@ -380,8 +381,9 @@ const PolicyKey *policy_find_key(const PolicyView *v, int machines, const char *
             if (!r) {
                 return NULL;
             }
-            if (cmp_key(&t[r - 1], bin, z, n, v->strings) == 0) {
-                return &t[r - 1];
+            const PolicyKey *k = &t[r - 1];
+            if (k->upper == upper && memcmp(k->bin, bin, 16) == 0) {
+                return k;
             }
         }
     }

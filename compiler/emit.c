@@ -274,6 +274,8 @@ static void add_owners(Emit *e, ROwner *v, uint32_t n, Buf *out)
         k.settings_count = v[i].n;
         k.line = (e->flags & EMIT_STRIP) ? 0 : v[i].sec->name.line;
         k.flags = v[i].flags;
+        uint8_t bin[16];
+        guid_parse_case(v[i].sec->name.z, v[i].sec->name.n, bin, &k.upper);
         for (uint32_t j = 0; j < v[i].n; j++) {
             add_setting(e, &v[i].s[j]);
         }

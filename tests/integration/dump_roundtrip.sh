@@ -40,7 +40,7 @@ def body(path):
         data = bytearray(b[so:so + size])
         if sid in (4, 5):                      # APIKEYS, MACHINES: PolicyKey.line at 32
             for r in range(count):
-                struct.pack_into("<I", data, 40 * r + 32, 0)
+                struct.pack_into("<I", data, 48 * r + 32, 0)   # sizeof(PolicyKey) is 48
         if sid != 9:
             out[sid] = (bytes(data), count)
     return b[:16] + b[40:48], out             # magic, version, header size, schema, flags

@@ -119,7 +119,7 @@ static void close_owner(Build *b, uint32_t first, uint32_t *out_first, uint32_t 
 static void key(Build *b, PolicyKey *k, const char *name, uint32_t flags, uint32_t line)
 {
     memset(k, 0, sizeof *k);
-    if (guid_parse(name, strlen(name), k->bin) != 0) {
+    if (guid_parse_case(name, strlen(name), k->bin, &k->upper) != 0) {
         die("bad GUID");
     }
     k->text = str(b, name);

@@ -152,8 +152,10 @@ static void walk(const PolicyView *v)
                    policy_records.c) but is never found; a consistent one must find itself */
                 const char *z = policy_str(v, k->text);
                 uint8_t bin[16];
+                uint32_t upper;
                 const PolicyKey *found = policy_find_key(v, m, z, k->text.len);
-                if (guid_parse(z, k->text.len, bin) == 0 && memcmp(bin, k->bin, 16) == 0) {
+                if (guid_parse_case(z, k->text.len, bin, &upper) == 0 &&
+                    memcmp(bin, k->bin, 16) == 0 && upper == k->upper) {
                     assert_ptr_equal(found, k);
                 }
             }
