@@ -52,6 +52,8 @@ const char *guid_problem(const char *z, size_t n)
             if (c != '-') {
                 return "hyphens must be at positions 9, 14, 19 and 24 (8-4-4-4-12)";
             }
+        } else if (c == '-') {
+            return "a hyphen is out of place: the groups are 8-4-4-4-12 hex digits";
         } else if (hexval(c) < 0) {
             return "only hexadecimal digits and hyphens are allowed";
         }

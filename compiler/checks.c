@@ -263,6 +263,85 @@ static void check_bind_to(Node *n)
     }
 }
 
+/* Netdata's "heuristic" DNS mode: on when some word could be a host name (letters or a
+   wildcard; an exact 'localhost' does not count) and no word holds ':' (IPv6). */
+static int dns_heuristic_on(const Entry *e)
+{
+    int name = 0;
+    for (uint32_t i = 0; i < e->val.n;) {
+        while (i < e->val.n && (e->val.z[i] == ' ' || e->val.z[i] == '\t')) {
+            i++;
+        }
+        uint32_t b = i;
+        while (i < e->val.n && e->val.z[i] != ' ' && e->val.z[i] != '\t') {
+            i++;
+        }
+        const char *w = e->val.z + b;
+        uint32_t wn = i - b;
+        if (wn && w[0] == '!') {
+            w++;
+            wn--;
+        }
+        if (memchr(w, ':', wn)) {
+            return 0;
+        }
+        if (wn == 9 && memcmp(w, "localhost", 9) == 0) {
+            continue;
+        }
+        for (uint32_t k = 0; k < wn; k++) {
+            char c = w[k];
+            name |= c == '*' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        }
+    }
+    return name;
+}
+
+/* A positive word from offset FROM on that could match a host name (a letter, or a leading
+   '*'), which is what lets a name check admit an address a negative word refused. */
+static int later_name_word(const Entry *e, uint32_t from)
+{
+    for (uint32_t i = from; i < e->val.n;) {
+        while (i < e->val.n && (e->val.z[i] == ' ' || e->val.z[i] == '\t')) {
+            i++;
+        }
+        uint32_t b = i;
+        int letter = 0;
+        while (i < e->val.n && e->val.z[i] != ' ' && e->val.z[i] != '\t') {
+            char c = e->val.z[i++];
+            letter |= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        }
+        if (i > b && e->val.z[b] != '!' && (letter || e->val.z[b] == '*')) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* With DNS on, a negative word only filters the IP: the host name is tried next (spec 4.2). */
+static void dns_negative(Model *m, const Entry *e, const Entry *dns, const char *dnskey)
+{
+    for (uint32_t i = 0; i < e->val.n; i++) {
+        if (e->val.z[i] == '!' && (i == 0 || e->val.z[i - 1] == ' ' || e->val.z[i - 1] == '\t')) {
+            uint32_t b = i;
+            while (i < e->val.n && e->val.z[i] != ' ' && e->val.z[i] != '\t') {
+                i++;
+            }
+            if (!later_name_word(e, i)) {
+                continue;   /* no later word can match a host name: the IP check decides */
+            }
+            Diag *g = diag_add(m->diag, DIAG_PAT_DNS_NEGATIVE, at_value(m, e, b, i - b),
+                               "with DNS lookups on, '%.*s' only keeps that address out while "
+                               "its host name matches no later word: Netdata tries the name "
+                               "next; set '%s' to no to make it reliable", (int)(i - b),
+                               e->val.z + b, dnskey);
+            if (dns) {
+                diag_note(m->diag, g, at_entry_key(m, dns), "DNS lookups chosen here");
+            }
+            return;
+        }
+    }
+}
+
 /* Netdata 1.37.1's DNS heuristic loops forever on a word with '**' after a plain prefix. */
 static void check_dns_hang(Node *n)
 {
@@ -284,8 +363,16 @@ static void check_dns_hang(Node *n)
             const Entry *dns = sec_entry(m, s, dnskey);
             const SchemaKey *row = schema_find(s->kind, dnskey, strlen(dnskey));
             const char *mode = dns ? NULL : row && row->dflt ? row->dflt : "heuristic";
-            if (dns ? (val_is(dns, "yes") || val_is(dns, "no")) : strcmp(mode, "heuristic") != 0) {
-                continue;   /* anything but yes/no falls back to the heuristic */
+            int heuristic = dns ? !(val_is(dns, "yes") || val_is(dns, "no"))
+                                : strcmp(mode, "heuristic") == 0;   /* bad values fall back */
+            if (dns ? val_is(dns, "yes") : strcmp(mode, "yes") == 0) {
+                dns_negative(m, e, dns, dnskey);
+            }
+            if (!heuristic) {
+                continue;
+            }
+            if (dns_heuristic_on(e)) {
+                dns_negative(m, e, dns, dnskey);
             }
             for (uint32_t i = 1; i + 1 < e->val.n; i++) {
                 if (e->val.z[i] == '*' && e->val.z[i + 1] == '*' && e->val.z[i - 1] != '*' &&
@@ -317,6 +404,15 @@ void checks_run(Node *n)
         db_mode = node_entry(n, CONF_NETDATA, "db", "mode");
         check_bind_to(n);
         check_dns_hang(n);
+        const Entry *rate = node_entry(n, CONF_NETDATA, "web",
+                                       "accept a streaming request every seconds");
+        size_t used;
+        int over;
+        if (rate && types_int(rate->val.z, rate->val.n, &used, &over) > 0) {
+            diag_add(n->netdata.diag, DIAG_RATE_FIRST, at_entry_key(&n->netdata, rate),
+                     "Netdata 1.37.1 starts this timer at the first STREAM request, so the first "
+                     "request after every start is refused ('too busy'; the child retries)");
+        }
         const Entry *health = node_entry(n, CONF_NETDATA, "health", "enabled");
         if (val_is(db_mode, "none") && health && is_true(health)) {
             Diag *g = diag_add(n->netdata.diag, DIAG_MODE_NONE_HEALTH,

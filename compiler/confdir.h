@@ -25,7 +25,7 @@ typedef struct Node {
     Source ssrc, nsrc, gsrc;
     int has_stream, has_netdata, has_gsrc;
     Model stream, netdata;
-    Move moves[32];
+    Move moves[SCHEMA_NMOVED];   /* one per old name at most: none is ever dropped */
     int nmoves;
     char guid[37];              /* the node's own machine GUID (lower case) when known */
     int has_guid;

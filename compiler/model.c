@@ -241,11 +241,18 @@ void model_no_equals(Model *m, const Token *t)
         Token rest = { t->z + 3, t->n - 3, t->line, t->col + 3 };
         int header = rest.n >= 2 && rest.z[0] == '[' && rest.z[rest.n - 1] == ']';
         Token bom = { t->z, 3, t->line, t->col };
-        Diag *g = diag_add(m->diag, DIAG_BOM, model_loc(m, &bom),
+        size_t k = 0;
+        while (k < rest.n && (rest.z[k] == ' ' || rest.z[k] == '\t' || rest.z[k] == '\r')) {
+            k++;
+        }
+        int harmless = k == rest.n || rest.z[k] == '#';   /* a comment or nothing: no loss */
+        Diag *g = diag_add(m->diag, harmless ? DIAG_BOM_IGNORED : DIAG_BOM, model_loc(m, &bom),
                            "UTF-8 byte-order mark: Netdata does not strip it, so %s",
                            header ? "this line is not a section header and every key up to "
                                     "the next header is dropped"
-                                  : "the first line is not read as written");
+                           : harmless ? "the first line is read as text outside any section "
+                                        "(harmless here: it is a comment or blank)"
+                                      : "the first line is not read as written");
         diag_fixit(m->diag, g, "", 0);
         return;
     }

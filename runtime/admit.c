@@ -461,6 +461,13 @@ static int stream_checks(Ctx *c)
     res->key_in_machines = ks.other_table;
     res->machine = ms.p;
     res->machine_in_apikeys = ms.other_table;
+    if (strcmp(q->key, q->machine_guid) == 0) {
+        /* One section read twice: the API-key check stored its `type` (default api) in it, so
+           the machine check reads that stored value, not its own default (spec 2.8, 3.1). */
+        ms = ks;
+        ms.type = ks.type;
+        ms.type_ok = strcmp(ms.type, "machine") == 0;
+    }
     return section_checks(c, 0, &ks) && section_checks(c, 1, &ms);
 }
 

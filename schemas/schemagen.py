@@ -131,6 +131,8 @@ def main():
                 hv = ((hv ^ b) * 16777619) & 0xFFFFFFFF
         h.write(f"#define SCHEMA_HASH 0x{hv:08x}u   /* identifies the row order below */\n")
         h.write(f"#define SCHEMA_NKEYS {len(keyrows)}\n")
+        h.write(f"#define SCHEMA_NMOVED {max(1, sum(1 for r in rows if r['moved']))}"
+                "   /* old netdata.conf names */\n")
         h.write("extern const SchemaKey schema_keys[SCHEMA_NKEYS];      /* sorted by (sec, name) */\n")
         h.write("extern const uint16_t schema_by_name[SCHEMA_NKEYS];    /* indexes sorted by name */\n")
         h.write("extern const uint16_t schema_by_order[SCHEMA_NKEYS];   /* indexes in row order */\n")

@@ -339,6 +339,20 @@ size=$(wc -c <"$tmp/parent.policy")
 head -c $((size / 2)) "$tmp/parent.policy" >"$tmp/half.policy"
 run explain "$tmp/half.policy" --api-key $KEY --machine-guid $WEB01 --from 10.0.0.1
 expect_rc 2 "truncated policy"
+# one GUID as both API key and machine GUID: the API-key check stores type=api in the section,
+# so the machine check reads 'api' (checked against the real Netdata 1.37.1: HTTP 401)
+mkdir -p "$tmp/same"
+printf '[stream]\n enabled = no\n[11111111-2222-3333-4444-555555555555]\n enabled = yes\n' \
+    >"$tmp/same/stream.conf"
+compile "$tmp/same" "$tmp/same.policy"
+run explain "$tmp/same.policy" --api-key 11111111-2222-3333-4444-555555555555 \
+    --machine-guid 11111111-2222-3333-4444-555555555555 --from 127.0.0.1
+expect_rc 1 "one GUID as key and machine is refused"
+expect_has "machine GUID '11111111-2222-3333-4444-555555555555' is a api GUID. Forbidding access."
+run explain "$tmp/same.policy" --api-key 11111111-2222-3333-4444-555555555555 \
+    --machine-guid aaaaaaaa-2222-3333-4444-555555555555 --from 127.0.0.1
+expect_rc 0 "the same key with another machine GUID is accepted"
+
 # deterministic output
 run explain "$tmp/parent.policy" --api-key $KEY --machine-guid $WEB01 --from 10.20.0.5 --chart a.b
 cp "$tmp/out" "$tmp/run1"
