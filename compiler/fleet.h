@@ -32,6 +32,10 @@ typedef struct FleetNode {
     uint8_t *blob;               /* its compiled policy (malloc'd), viewed by VIEW */
     size_t blob_size;
     PolicyView view;
+    const char *hostname;        /* [global] hostname, else the node name (sent as hostname=) */
+    const char *base;            /* directory relative paths of its entries start from */
+    int loaded;                  /* node_check ran (the manifest gave a config directory) */
+    DiagLoc from_at;             /* its `connects from` entry (else WHERE) */
 } FleetNode;
 
 typedef enum {
@@ -48,6 +52,7 @@ typedef struct FleetEdge {
     EdgeVerdict verdict;
     const char *reason;          /* one line: why (the refusal reason, the TLS outcome, ...) */
     int proxied;                 /* a proxy forwarding its children's hosts */
+    uint32_t origin;             /* the node whose metrics travel (CHILD unless proxied) */
 } FleetEdge;
 
 typedef struct Fleet {
@@ -59,6 +64,7 @@ typedef struct Fleet {
     size_t nnodes;
     FleetEdge *edges;
     size_t nedges;
+    size_t cap_edges;            /* room in EDGES (arena; grown by copying) */
 } Fleet;
 
 /* Load a manifest file or a directory of node directories, check and compile every node.
@@ -73,6 +79,8 @@ void fleet_free(Fleet *f);       /* the blobs; the arena is the caller's */
 /* Output (fleet_out.c): a verdict line per child then the findings are rendered by the caller
    with diag_render; these print the topology. */
 void fleet_print_verdicts(const Fleet *f, FILE *out);
+/* The members "edges":[...],"children":[...] (no braces) for the JSON document. */
+void fleet_print_json(const Fleet *f, FILE *out);
 void fleet_graph_dot(const Fleet *f, FILE *out);
 void fleet_graph_html(const Fleet *f, FILE *out);
 

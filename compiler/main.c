@@ -302,6 +302,7 @@ static int cmd_compile(int argc, char **argv)
 static int cmd_help(int argc, char **argv);
 int cmd_dump(int argc, char **argv);   /* dump.c */
 int cmd_explain(int argc, char **argv);   /* explain.c */
+int cmd_fleet(int argc, char **argv);     /* fleet_cmd.c */
 
 static const struct Command {
     const char *name;
@@ -327,6 +328,11 @@ static const struct Command {
       "    The decision a Netdata 1.37.1 parent with this policy takes on that STREAM request\n"
       "    (exit 0 accepted, 1 refused), every effective setting for the child with its\n"
       "    origin, and whether a chart is sent upstream." },
+    { "fleet", cmd_fleet,
+      "fleet [--format=text|json|sarif] [--graph=dot|html] [-Werror] MANIFEST|DIR\n"
+      "    Check a fleet's configurations against each other: every child -> parent pair\n"
+      "    simulated (destination, TLS, admission), proxy chains and topology; exit 1 when\n"
+      "    a child would be refused." },
     { "match", cmd_match,
       "match [--linear|--indexed] 'PATTERN' STRING...\n"
       "    Match strings against a Netdata simple pattern, printing STRING<TAB>match, no match\n"

@@ -8,7 +8,11 @@ config directory; examples/ephemeral/parent is the parent of examples/ephemeral)
 example must check clean under -Werror: no errors and no warnings. examples/broken must have
 errors (streamc exit status 1); its diagnostics are shown as text and as a short JSON excerpt.
 
-Exit status: 0 when every good example is clean and the broken one has errors, else 1.
+Then the fleets (examples/fleet, not linted node by node above): `streamc fleet` on the good
+fleet (every child accepted, exit status 0) and on the broken one (exit status 1, findings).
+
+Exit status: 0 when every good example is clean and the broken one has errors, the good fleet
+is clean and the broken fleet has errors, else 1.
 """
 import json
 import os
@@ -17,6 +21,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BROKEN = "examples/broken"
+FLEETS = "examples/fleet"
 RULE = "=" * 100
 
 
@@ -24,6 +29,8 @@ def example_dirs():
     """Config directories under examples/, relative to ROOT, sorted, broken last."""
     found = []
     for dirpath, dirnames, filenames in os.walk(os.path.join(ROOT, "examples")):
+        if os.path.relpath(dirpath, ROOT) == "examples":
+            dirnames[:] = [d for d in dirnames if d != os.path.basename(FLEETS)]
         dirnames.sort()
         if "stream.conf" in filenames or "netdata.conf" in filenames:
             found.append(os.path.relpath(dirpath, ROOT))
@@ -83,14 +90,32 @@ def main():
             sys.stdout.write(out[:2000] + err)
             problems.append(f"{BROKEN}: --format=json output is not the expected JSON ({e})")
 
+    problems += fleets(exe)
+
     header("summary")
     good = [d for d in dirs if d != BROKEN]
     if problems:
         for p in problems:
             print(f"FAIL: {p}")
         return 1
-    print(f"{len(good)} good examples clean under -Werror; {BROKEN} has errors, as intended")
+    print(f"{len(good)} good examples clean under -Werror; {BROKEN} has errors, as intended; "
+          f"{FLEETS}/good streams, {FLEETS}/broken does not")
     return 0
+
+
+def fleets(exe):
+    """The two fleets: good streams (exit 0), broken is refused (exit 1). Returns problems."""
+    problems = []
+    for name, want in (("good", 0), ("broken", 1)):
+        manifest = f"{FLEETS}/{name}/fleet.conf"
+        header(f"{FLEETS}/{name}: streamc fleet {manifest}"
+               + ("" if want == 0 else "  (a deliberately broken fleet)"))
+        p = subprocess.run([exe, "fleet", manifest], cwd=ROOT, capture_output=True, text=True,
+                           timeout=60)
+        sys.stdout.write(p.stdout + p.stderr)
+        if p.returncode != want:
+            problems.append(f"{FLEETS}/{name}: expected exit status {want}, got {p.returncode}")
+    return problems
 
 
 if __name__ == "__main__":

@@ -63,7 +63,8 @@ while IFS= read -r d; do
         *" $ex "*) ;;
         *) bad "examples/$ex" "one of: ${good[*]} broken (add new examples to this test)" "unlisted" ;;
     esac
-done < <(find examples \( -name stream.conf -o -name netdata.conf \) -exec dirname {} + | sort -u)
+done < <(find examples -path examples/fleet -prune -o \( -name stream.conf -o -name netdata.conf \) \
+             -exec dirname {} + | sort -u)   # examples/fleet: tests/integration/fleet_examples.sh
 
 # ---- the examples form one fleet: keys and GUIDs agree ---------------------------------------
 if ! why=$(python3 - <<'EOF' 2>&1
