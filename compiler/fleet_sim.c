@@ -237,14 +237,16 @@ static int tls_outcome(Sim *s, const Hop *h, size_t ei, uint32_t p, DiagLoc at)
         set_verdict(s, ei, EDGE_WARN, "TLS verification depends on the CA");
         return 2;
     }
-    Diag *g = diag_add(s->d, DIAG_FLEET_TLS, at, "%s verifies '%s''s certificate but sets "
-                       "neither CAfile nor CApath: unless the system CA store trusts that "
-                       "certificate the handshake fails and the destination is held for 300 s",
+    /* Not a refusal: a certificate from a public CA verifies against the system store, and
+       streamc cannot see certificates. A warning says what the stream depends on. */
+    Diag *g = diag_add(s->d, DIAG_FLEET_TLS_VERIFY, at, "%s verifies '%s''s certificate "
+                       "against the system CA store (no CAfile or CApath): unless a public CA "
+                       "signed it, the handshake fails and the destination is held for 300 s",
                        who(s, h), pn->name);
     diag_note(s->d, g, at, "set [stream] CAfile to the parent's CA, or ssl skip certificate "
               "verification = yes");
-    set_verdict(s, ei, EDGE_REFUSED, "TLS certificate cannot be verified (no CAfile/CApath)");
-    return 0;
+    set_verdict(s, ei, EDGE_WARN, "TLS verification depends on the system CA store");
+    return 2;
 }
 
 static int has_unix_listener(const FleetNode *p, const DestEntry *e)
