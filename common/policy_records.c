@@ -45,29 +45,6 @@ static const char *bad_str(const char *what, long i, PolicyStr s)
                       "not NUL-terminated", what, at, s.off, s.len);
 }
 
-/* The value type the schema row's type is stored as. */
-static unsigned vtype_of(unsigned ty)
-{
-    switch (ty) {
-    case TY_BOOL:
-        return VAL_BOOL;
-    case TY_BOOL3:
-        return VAL_BOOL3;
-    case TY_INT:
-        return VAL_INT;
-    case TY_MEMMODE:
-        return VAL_MEMMODE;
-    case TY_PATTERN:
-        return VAL_PATTERN;
-    case TY_DEST:
-        return VAL_DEST;
-    case TY_BINDTO:
-        return VAL_BIND;
-    default:
-        return VAL_STR;
-    }
-}
-
 static const char *check_strings(const PolicyView *v)
 {
     if (v->strings_size == 0 || v->strings[v->strings_size - 1] != '\0') {
@@ -192,7 +169,7 @@ static const char *check_settings(PolicyCheck *c)
         if (s->reserved) {
             return policy_why("setting %u ('%s'): reserved field is not zero", i, row->name);
         }
-        unsigned want = vtype_of(row->type);
+        unsigned want = policy_vtype_of(row->type);
         if (s->vtype != want && !(s->vtype == VAL_STR && s->origin == ORIGIN_COMPUTED)) {
             return policy_why("setting %u ('%s'): value type %s does not match the key's type %s",
                               i, row->name, val_name[s->vtype], val_name[want]);

@@ -36,6 +36,9 @@ typedef struct PolicyView {
     uint32_t api_cap, machine_cap;
 } PolicyView;
 
+/* The VAL_* a setting of a schema row of type SCHEMA_TYPE (TY_*) is stored as. */
+unsigned policy_vtype_of(unsigned schema_type);
+
 /* Home-slot hash of a 16-byte key for POLICY_SEC_KEYINDEX (writer and reader share it). */
 uint32_t policy_key_hash(const uint8_t bin[16]);
 

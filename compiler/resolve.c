@@ -8,37 +8,16 @@
 
 #include "dest.h"
 #include "guid.h"
+#include "policy_view.h"
 #include "types.h"
 
 static const char *const mode_names[] = { "none", "ram", "map", "save", "alloc", "dbengine" };
-
-static int vtype_of(int type)
-{
-    switch (type) {
-    case TY_BOOL:
-        return VAL_BOOL;
-    case TY_BOOL3:
-        return VAL_BOOL3;
-    case TY_INT:
-        return VAL_INT;
-    case TY_MEMMODE:
-        return VAL_MEMMODE;
-    case TY_PATTERN:
-        return VAL_PATTERN;
-    case TY_DEST:
-        return VAL_DEST;
-    case TY_BINDTO:
-        return VAL_BIND;
-    default:
-        return VAL_STR;
-    }
-}
 
 /* Convert text as Netdata reads it; INHERIT is the three-state value kept on a bad word. */
 static int convert(Arena *a, const SchemaKey *row, const char *z, size_t n, int inherit,
                    RSetting *s)
 {
-    s->vtype = (uint8_t)vtype_of(row->type);
+    s->vtype = (uint8_t)policy_vtype_of(row->type);
     s->raw = z;
     s->rawlen = (uint32_t)n;
     switch (s->vtype) {
@@ -261,7 +240,7 @@ static int resolve_owner(const Node *n, Arena *a, const Resolved *r, const Secti
             s->key = row->order;
             /* 'health enabled by default' (yes/no/auto) inherits a plain boolean: same value,
                this row's type */
-            s->vtype = (uint8_t)vtype_of(row->type);
+            s->vtype = (uint8_t)policy_vtype_of(row->type);
             if (s->vtype == VAL_DEST && s->num) {
                 DestList dl;   /* Netdata hands proxies [stream] destination already cut */
                 dest_parse_list(s->raw, s->rawlen, DEST_STREAM, &dl);
