@@ -8,8 +8,11 @@
 3. The CLI a user runs: build/bench/streamc check DIR1 ... DIRn over the whole fleet, stdout to
    /dev/null, best of RUNS, for --format=text and --format=sarif.
 4. Any other build/bench/bench_* binary, run without arguments, its output passed through.
-Then one summary with files/s, MB/s and the 10,000-nodes-in-1-s target. Exit 1 only when a
-bench cannot run (a missing binary or a crash), never because a figure is slow.
+Then one summary with files/s, MB/s and the 10,000-nodes-in-1-s target.
+5. bench/bench_fleet.py (`streamc fleet` on its own generated fleet, with its own baseline and
+   summary), after that summary.
+Exit 1 only when a bench cannot run (a missing binary or a crash), never because a figure is
+slow.
 """
 import os
 import re
@@ -132,6 +135,13 @@ def main():
         t10k = t * scale
         verdict = "met" if t10k < TARGET_S else f"MISSED by {t10k - TARGET_S:.3f} s"
         print(f"target 10,000 nodes < {TARGET_S:.0f} s, {name}: {t10k:.3f} s -> {verdict}")
+
+    # ---- 5. streamc fleet: a separate script with its own fleet, baseline and summary ---------
+    print("== bench/bench_fleet.py", flush=True)
+    rc = subprocess.call([sys.executable, os.path.join(ROOT, "bench", "bench_fleet.py")], cwd=ROOT)
+    if rc != 0:
+        print(f"bench: bench_fleet.py exited {rc}")
+        status = 1
     return status
 
 
