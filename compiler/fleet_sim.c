@@ -482,7 +482,15 @@ static void sim_children(Sim *s)
         h.default_port = s->dport[i];
         fleet_check_sends(s, c, fleet_global(c, SEC_STREAM, "send charts matching"), c->name);
         path[0] = (uint32_t)i;
-        if (!sim_hop(s, &h, path, 0)) {
+        size_t before = f->nedges;
+        int resolved = 0;
+        int ok = sim_hop(s, &h, path, 0);
+        for (size_t k = before; k < f->nedges; k++) {
+            resolved |= f->edges[k].child == i && f->edges[k].verdict != EDGE_UNRESOLVED;
+        }
+        /* destinations that are all outside the fleet are warnings already: nothing in the
+           fleet refused the child, so it is not called "never streams" */
+        if (!ok && resolved) {
             Diag *g = diag_add(s->d, DIAG_FLEET_NEVER, h.dest_at, "'%s' never streams: no "
                                "destination accepts it", c->name);
             diag_note(s->d, g, c->where, "node '%s'", c->name);

@@ -243,16 +243,24 @@ void fleet_check_storage(Sim *s, const Hop *h, uint32_t parent, DiagLoc at)
         diag_note(s->d, g2, fleet_setting_loc(c, cm, 0), "'%s' stores its metrics in %s",
                   c->name, mname(cmode));
     }
-    int ephemeral = cmode == POLICY_MODE_NONE || cmode == POLICY_MODE_RAM ||
-                    cmode == POLICY_MODE_ALLOC;
-    if (ephemeral && hl && hl->num == 1) {
+    /* An ephemeral child keeps no database of its own (memory mode none): alarms a parent
+       runs for it with health 'yes' outlive it. And the reverse mistake: a child set up as
+       ephemeral on its parent (health 'auto') that still keeps a local database. */
+    if (cmode == POLICY_MODE_NONE && hl && hl->num == 1) {
         DiagLoc where = fleet_setting_loc(p, hl, 0);
         Diag *g3 = diag_add(s->d, DIAG_FLEET_EPHEMERAL, where.src ? where : at, "'%s' is "
-                            "ephemeral (memory mode %s) but '%s' runs its alarms with health "
+                            "ephemeral (memory mode none) but '%s' runs its alarms with health "
                             "'yes': they stay after it leaves; 'auto' stops them when it "
-                            "disconnects", c->name, mname(cmode), p->name);
-        diag_note(s->d, g3, fleet_setting_loc(c, cm, 0), "'%s' keeps no lasting database",
-                  c->name);
+                            "disconnects", c->name, p->name);
+        diag_note(s->d, g3, fleet_setting_loc(c, cm, 0), "'%s' keeps no database", c->name);
+    } else if (hl && hl->num == 2 && (cmode == POLICY_MODE_DBENGINE ||
+                                      cmode == POLICY_MODE_SAVE || cmode == POLICY_MODE_MAP)) {
+        DiagLoc where = fleet_setting_loc(c, cm, 0);
+        Diag *g3 = diag_add(s->d, DIAG_FLEET_EPHEMERAL, where.src ? where : at, "'%s' is set "
+                            "up as ephemeral on '%s' (health 'auto') but still keeps a local "
+                            "%s database: memory mode none (or ram) saves its disk", c->name,
+                            p->name, mname(cmode));
+        diag_note(s->d, g3, fleet_setting_loc(p, hl, 0), "health 'auto' for it here");
     }
 }
 
