@@ -8,6 +8,7 @@ config directory; examples/ephemeral/parent is the parent of examples/ephemeral)
 example must check clean under -Werror: no errors and no warnings. examples/broken must have
 errors (streamc exit status 1); its diagnostics are shown as text and as a short JSON excerpt.
 
+Then a policy: `streamc compile examples/parent`, `verify`, `explain` one child, `match`.
 Then the fleets (examples/fleet, not linted node by node above): `streamc fleet` on the good
 fleet (every child accepted, exit status 0) and on the broken one (exit status 1, findings).
 
@@ -38,8 +39,12 @@ def example_dirs():
 
 
 def streamc(exe, *args):
-    p = subprocess.run([exe, "check", *args], cwd=ROOT, capture_output=True, text=True,
-                       timeout=60)
+    """streamc check ARGS."""
+    return run(exe, "check", *args)
+
+
+def run(exe, *args):
+    p = subprocess.run([exe, *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -90,6 +95,7 @@ def main():
             sys.stdout.write(out[:2000] + err)
             problems.append(f"{BROKEN}: --format=json output is not the expected JSON ({e})")
 
+    problems += policy(exe)
     problems += fleets(exe)
 
     header("summary")
@@ -101,6 +107,31 @@ def main():
     print(f"{len(good)} good examples clean under -Werror; {BROKEN} has errors, as intended; "
           f"{FLEETS}/good streams, {FLEETS}/broken does not")
     return 0
+
+
+def policy(exe):
+    """Compile examples/parent into a policy, verify it, explain one child, match a pattern."""
+    import tempfile
+    problems = []
+    with tempfile.TemporaryDirectory() as tmp:
+        pol = os.path.join(tmp, "parent.policy")
+        steps = [
+            ("compile", ["compile", "examples/parent", "-o", pol], 0),
+            ("verify", ["verify", pol], 0),
+            ("explain", ["explain", pol, "--api-key", "96cf74af-440a-415f-826f-65f6ab5915dd",
+                         "--machine-guid", "2e904822-9e5e-45fa-b977-394965cbdcb5",
+                         "--from", "10.1.2.3", "--chart", "apps.cpu"], 0),
+            ("match", ["match", "!10.1.2.3 10.* localhost", "10.1.2.3", "10.1.2.4",
+                       "127.0.0.1", "localhost"], 0),
+        ]
+        for name, args, want in steps:
+            header(f"policy: streamc {' '.join(a if ' ' not in a else repr(a) for a in args)}"
+                   .replace(tmp + "/", ""))
+            rc, out, err = run(exe, *args)
+            sys.stdout.write((out + err).replace(tmp + "/", ""))
+            if rc != want:
+                problems.append(f"streamc {name}: expected exit status {want}, got {rc}")
+    return problems
 
 
 def fleets(exe):
