@@ -5,58 +5,8 @@
 #
 # Every assertion runs; each failure prints the command, what was expected and what came out.
 set -euo pipefail
-root=${STREAMC_ROOT:-$(pwd)}
-STREAMC=${STREAMC:-$root/streamc}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-checks=0
-
-if [ ! -x "$STREAMC" ]; then
-    echo "FAIL: STREAMC='$STREAMC' is not an executable streamc binary (build it with ninja)"
-    exit 1
-fi
-
-# run ARGS...: run streamc, leaving RC, $tmp/out (stdout) and $tmp/err (stderr)
-CMD=""
-run() {
-    CMD="streamc $*"
-    RC=0
-    "$STREAMC" "$@" >"$tmp/out" 2>"$tmp/err" || RC=$?
-}
-
-summary=()
-bad() {
-    failures=$((failures + 1))
-    summary+=("$CMD: expected $1")
-    echo "FAIL: $CMD"
-    echo "  expected: $1"
-    echo "  got:      $(printf '%s' "$2" | tail -n 3)"
-    echo "  --- stdout (first 8 lines, cut at 160 columns):"
-    sed -n '1,8p' "$tmp/out" | cut -c 1-160 | sed 's/^/  | /'
-    if [ -s "$tmp/err" ]; then
-        echo "  --- stderr:"
-        sed -n '1,5p' "$tmp/err" | cut -c 1-160 | sed 's/^/  | /'
-    fi
-}
-
-expect_rc() {
-    checks=$((checks + 1))
-    [ "$RC" -eq "$1" ] || bad "exit status $1 ($2)" "exit status $RC"
-}
-
-# expect_out REGEX WHAT: stdout+stderr matches the extended regex
-expect_out() {
-    checks=$((checks + 1))
-    cat "$tmp/out" "$tmp/err" | grep -Eq -- "$1" || bad "$2 (output matching /$1/)" "no such line"
-}
-
-expect_no_out() {
-    checks=$((checks + 1))
-    if cat "$tmp/out" "$tmp/err" | grep -Eq -- "$1"; then
-        bad "$2 (no output matching /$1/)" "$(cat "$tmp/out" "$tmp/err" | grep -E -- "$1" | head -3)"
-    fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+need_streamc
 
 # py SCRIPT: run a python check on $tmp/out; it prints a reason and exits 1 on failure
 py() {
@@ -372,8 +322,4 @@ for fmt in text json sarif; do
     done
 done
 
-echo "cli: $checks checks, $failures failed"
-for line in "${summary[@]+"${summary[@]}"}"; do
-    echo "  failed: $line"
-done
-[ "$failures" -eq 0 ]
+report cli

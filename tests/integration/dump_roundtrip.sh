@@ -9,23 +9,9 @@
 # files in the output directory. Refusals: a missing, empty, non-policy, truncated or corrupted
 # file exits 2 with one line on stderr, nothing on stdout, and nothing written.
 set -uo pipefail
-root=${STREAMC_ROOT:-$(pwd)}
-STREAMC=${STREAMC:-$root/streamc}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$root"
-
-if [ ! -x "$STREAMC" ]; then
-    echo "FAIL: STREAMC='$STREAMC' is not an executable streamc binary (build it with ninja)"
-    exit 1
-fi
-
-bad() {
-    echo "FAIL: $1"
-    [ -n "${2:-}" ] && [ -s "$2" ] && sed -n '1,40p' "$2" | sed 's/^/  | /'
-    failures=$((failures + 1))
-}
+need_streamc
 
 # Sections of two policies compared by id, LINES left out and PolicyKey.line zeroed.
 same_body() {
@@ -54,62 +40,62 @@ roundtrip() {
     local w="$tmp/$name"
     mkdir -p "$w"
     if ! "$STREAMC" compile "$dir" -o "$w/a.policy" --strip >"$w/log" 2>&1; then
-        bad "$name: compile $dir" "$w/log"
+        fail "$name: compile $dir" "" "" "$w/log"
         return
     fi
     if ! "$STREAMC" dump "$w/a.policy" --out-dir "$w/D" >"$w/log" 2>&1 || [ -s "$w/log" ]; then
-        bad "$name: dump --out-dir (status or output)" "$w/log"
+        fail "$name: dump --out-dir (status or output)" "" "" "$w/log"
         return
     fi
     if ! "$STREAMC" compile "$w/D" -o "$w/b.policy" --strip >"$w/log" 2>&1; then
-        bad "$name: compile of the dump" "$w/log"
+        fail "$name: compile of the dump" "" "" "$w/log"
         return
     fi
     cmp "$w/a.policy" "$w/b.policy" >"$w/log" 2>&1 ||
-        bad "$name: stripped policies differ after the round trip" "$w/log"
-    "$STREAMC" dump "$w/a.policy" >"$w/a.txt" 2>"$w/log" || bad "$name: dump a" "$w/log"
-    "$STREAMC" dump "$w/b.policy" >"$w/b.txt" 2>"$w/log" || bad "$name: dump b" "$w/log"
-    diff -u "$w/a.txt" "$w/b.txt" >"$w/log" || bad "$name: dump(b) differs from dump(a)" "$w/log"
+        fail "$name: stripped policies differ after the round trip" "" "" "$w/log"
+    "$STREAMC" dump "$w/a.policy" >"$w/a.txt" 2>"$w/log" || fail "$name: dump a" "" "" "$w/log"
+    "$STREAMC" dump "$w/b.policy" >"$w/b.txt" 2>"$w/log" || fail "$name: dump b" "" "" "$w/log"
+    diff -u "$w/a.txt" "$w/b.txt" >"$w/log" || fail "$name: dump(b) differs from dump(a)" "" "" "$w/log"
     "$STREAMC" dump "$w/a.policy" >"$w/a2.txt" 2>/dev/null
-    cmp -s "$w/a.txt" "$w/a2.txt" || bad "$name: two dumps of one policy differ"
+    cmp -s "$w/a.txt" "$w/a2.txt" || fail "$name: two dumps of one policy differ"
     # a file the node lacks is neither written nor printed
     local f got
     : >"$w/cat.txt"
     for f in stream.conf netdata.conf; do
         if [ -f "$dir/$f" ]; then
             cat "$w/D/$f" >>"$w/cat.txt"
-            grep -q "^# file: $f\$" "$w/a.txt" || bad "$name: '# file: $f' missing" "$w/a.txt"
+            grep -q "^# file: $f\$" "$w/a.txt" || fail "$name: '# file: $f' missing" "" "" "$w/a.txt"
         elif [ -e "$w/D/$f" ]; then
-            bad "$name: the dump wrote $f, which the node does not have"
+            fail "$name: the dump wrote $f, which the node does not have"
         fi
     done
-    cmp -s "$w/a.txt" "$w/cat.txt" || bad "$name: stdout is not stream.conf + netdata.conf"
+    cmp -s "$w/a.txt" "$w/cat.txt" || fail "$name: stdout is not stream.conf + netdata.conf"
     "$STREAMC" dump --stream-conf-only "$w/a.policy" >"$w/s.txt" 2>/dev/null
     got=$(cat "$w/D/stream.conf" 2>/dev/null)
-    [ "$(cat "$w/s.txt")" = "$got" ] || bad "$name: --stream-conf-only"
+    [ "$(cat "$w/s.txt")" = "$got" ] || fail "$name: --stream-conf-only"
     "$STREAMC" dump "$w/a.policy" --netdata-conf-only >"$w/n.txt" 2>/dev/null
     got=$(cat "$w/D/netdata.conf" 2>/dev/null)
-    [ "$(cat "$w/n.txt")" = "$got" ] || bad "$name: --netdata-conf-only"
+    [ "$(cat "$w/n.txt")" = "$got" ] || fail "$name: --netdata-conf-only"
     if [ ! -f "$dir/netdata.public.unique.id" ]; then
-        [ -e "$w/D/netdata.public.unique.id" ] && bad "$name: the dump wrote a machine GUID"
-        grep -q '^# node machine GUID: unknown$' "$w/a.txt" || bad "$name: GUID comment"
+        [ -e "$w/D/netdata.public.unique.id" ] && fail "$name: the dump wrote a machine GUID"
+        grep -q '^# node machine GUID: unknown$' "$w/a.txt" || fail "$name: GUID comment"
     else
         cmp -s <(head -c 36 "$dir/netdata.public.unique.id" | tr 'A-F' 'a-f') \
-            "$w/D/netdata.public.unique.id" || bad "$name: machine GUID file"
+            "$w/D/netdata.public.unique.id" || fail "$name: machine GUID file"
         grep -q "^# node machine GUID: $(head -c 36 "$dir/netdata.public.unique.id" |
-            tr 'A-F' 'a-f')$" "$w/a.txt" || bad "$name: machine GUID comment" "$w/a.txt"
+            tr 'A-F' 'a-f')$" "$w/a.txt" || fail "$name: machine GUID comment" "" "" "$w/a.txt"
     fi
     if [ -n "$clean" ] && ! "$STREAMC" check -Werror "$w/D" >"$w/log" 2>&1; then
-        bad "$name: the dump of a clean example does not check clean" "$w/log"
+        fail "$name: the dump of a clean example does not check clean" "" "" "$w/log"
     fi
     # unstripped: the same sections but LINES, and the same text
     "$STREAMC" compile "$dir" -o "$w/af.policy" >/dev/null 2>&1 &&
         "$STREAMC" compile "$w/D" -o "$w/bf.policy" >/dev/null 2>&1 ||
-        { bad "$name: unstripped compiles"; return; }
+        { fail "$name: unstripped compiles"; return; }
     same_body "$w/af.policy" "$w/bf.policy" ||
-        bad "$name: unstripped policies differ outside LINES and section lines"
+        fail "$name: unstripped policies differ outside LINES and section lines"
     "$STREAMC" dump "$w/af.policy" >"$w/af.txt" 2>/dev/null
-    cmp -s "$w/af.txt" "$w/a.txt" || bad "$name: dump of the unstripped policy differs"
+    cmp -s "$w/af.txt" "$w/a.txt" || fail "$name: dump of the unstripped policy differs"
 }
 
 # ---- the examples -------------------------------------------------------------------------
@@ -121,7 +107,7 @@ for d in examples/*/ examples/ephemeral/parent/; do
     roundtrip "ex-${d#examples/}" "$d" clean
     n=$((n + 1))
 done
-[ "$n" -ge 7 ] || bad "expected at least 7 example directories, found $n"
+[ "$n" -ge 7 ] || fail "expected at least 7 example directories, found $n"
 
 # ---- every kind of value ------------------------------------------------------------------
 k="$tmp/kinds"
@@ -246,7 +232,7 @@ roundtrip only-stream "$tmp/only-stream"
 roundtrip only-netdata "$tmp/only-netdata"
 if ! "$STREAMC" dump --netdata-conf-only "$tmp/only-stream/a.policy" >"$tmp/o" 2>&1 ||
     [ -s "$tmp/o" ]; then
-    bad "only-stream: --netdata-conf-only of a policy without netdata.conf" "$tmp/o"
+    fail "only-stream: --netdata-conf-only of a policy without netdata.conf" "" "" "$tmp/o"
 fi
 
 # stale files from an earlier dump are replaced or removed
@@ -255,10 +241,10 @@ mkdir -p "$s"
 echo '[stream]' >"$s/netdata.conf"
 echo 'junk' >"$s/netdata.public.unique.id"
 echo 'junk' >"$s/stream.conf"
-"$STREAMC" dump "$tmp/only-stream/a.policy" --out-dir "$s" >/dev/null 2>&1 || bad "stale: dump"
-[ -e "$s/netdata.conf" ] || [ -e "$s/netdata.public.unique.id" ] && bad "stale: files left"
-cmp -s "$s/stream.conf" "$tmp/only-stream/D/stream.conf" || bad "stale: stream.conf not replaced"
-ls -A "$s" | grep -q '^\.' && bad "stale: temporary files left"
+"$STREAMC" dump "$tmp/only-stream/a.policy" --out-dir "$s" >/dev/null 2>&1 || fail "stale: dump"
+[ -e "$s/netdata.conf" ] || [ -e "$s/netdata.public.unique.id" ] && fail "stale: files left"
+cmp -s "$s/stream.conf" "$tmp/only-stream/D/stream.conf" || fail "stale: stream.conf not replaced"
+ls -A "$s" | grep -q '^\.' && fail "stale: temporary files left"
 
 # ---- refusals -----------------------------------------------------------------------------
 p="$tmp/ex-parent/a.policy"
@@ -275,12 +261,12 @@ for f in missing empty text trunc short flip magic; do
     pf="$tmp/$f.policy"
     "$STREAMC" dump "$pf" >"$tmp/out" 2>"$tmp/err"
     st=$?
-    [ "$st" -eq 2 ] || bad "refuse $f: exit status $st, expected 2" "$tmp/err"
-    [ -s "$tmp/out" ] && bad "refuse $f: printed on stdout" "$tmp/out"
+    [ "$st" -eq 2 ] || fail "refuse $f: exit status $st, expected 2" "" "" "$tmp/err"
+    [ -s "$tmp/out" ] && fail "refuse $f: printed on stdout" "" "" "$tmp/out"
     { [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q '^streamc: error: ' "$tmp/err"; } ||
-        bad "refuse $f: expected one 'streamc: error:' line" "$tmp/err"
+        fail "refuse $f: expected one 'streamc: error:' line" "" "" "$tmp/err"
     "$STREAMC" dump "$pf" --out-dir "$tmp/refused-$f" >/dev/null 2>&1
-    [ -e "$tmp/refused-$f" ] && bad "refuse $f: --out-dir created output"
+    [ -e "$tmp/refused-$f" ] && fail "refuse $f: --out-dir created output"
 done
 
 # ---- usage --------------------------------------------------------------------------------
@@ -288,7 +274,7 @@ for args in "" "--bogus $p" "$p $p" "--stream-conf-only --netdata-conf-only $p" 
     # shellcheck disable=SC2086
     "$STREAMC" dump $args >"$tmp/out" 2>/dev/null
     st=$?
-    [ "$st" -eq 2 ] && [ ! -s "$tmp/out" ] || bad "usage 'dump $args': status $st"
+    [ "$st" -eq 2 ] && [ ! -s "$tmp/out" ] || fail "usage 'dump $args': status $st"
 done
 
 if [ "$failures" -ne 0 ]; then

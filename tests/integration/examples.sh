@@ -4,27 +4,9 @@
 # examples/broken fails with exit status 1 and every diagnostic it was written to show; and
 # tests/demo.py (what 'ninja demo' runs) passes.
 set -euo pipefail
-root=${STREAMC_ROOT:-$(pwd)}
-STREAMC=${STREAMC:-$root/streamc}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$root"
-
-if [ ! -x "$STREAMC" ]; then
-    echo "FAIL: STREAMC='$STREAMC' is not an executable streamc binary (build it with ninja)"
-    exit 1
-fi
-
-bad() {
-    echo "FAIL: $1"
-    echo "  expected: $2"
-    echo "  got:      $3"
-    if [ -n "${4:-}" ] && [ -s "$4" ]; then
-        sed -n '1,30p' "$4" | sed 's/^/  | /'
-    fi
-    failures=$((failures + 1))
-}
+need_streamc
 
 good=(child parent proxy tls-parent tls-child ephemeral ephemeral/parent)
 
@@ -32,17 +14,17 @@ good=(child parent proxy tls-parent tls-child ephemeral ephemeral/parent)
 for ex in "${good[@]}"; do
     d="examples/$ex"
     if [ ! -f "$d/stream.conf" ] || [ ! -f "$d/netdata.conf" ]; then
-        bad "$d" "stream.conf and netdata.conf" "$(find "$d" -maxdepth 1 -type f 2>&1 | tr '\n' ' ')"
+        fail "$d" "stream.conf and netdata.conf" "$(find "$d" -maxdepth 1 -type f 2>&1 | tr '\n' ' ')"
         continue
     fi
     guid=$(head -c 36 "$d/netdata.public.unique.id" 2>/dev/null || true)
     if ! [[ $guid =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]]; then
-        bad "$d/netdata.public.unique.id" "a lower-case GUID (8-4-4-4-12 hex)" "'$guid'"
+        fail "$d/netdata.public.unique.id" "a lower-case GUID (8-4-4-4-12 hex)" "'$guid'"
     fi
     rc=0
     "$STREAMC" check -Werror "$d" >"$tmp/out" 2>&1 || rc=$?
     if [ "$rc" -ne 0 ] || [ -s "$tmp/out" ]; then
-        bad "streamc check -Werror $d" "exit status 0 and no output" "exit status $rc" "$tmp/out"
+        fail "streamc check -Werror $d" "exit status 0 and no output" "exit status $rc" "$tmp/out"
     fi
     rc=0
     "$STREAMC" check --format=json "$d" >"$tmp/json" 2>&1 || rc=$?
@@ -51,7 +33,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 print(d["errors"], d["warnings"], len(d["diagnostics"]))
 ' "$tmp/json" 2>&1) || [ "$counts" != "0 0 0" ] || [ "$rc" -ne 0 ]; then
-        bad "streamc check --format=json $d" "exit 0, errors warnings diagnostics = 0 0 0" \
+        fail "streamc check --format=json $d" "exit 0, errors warnings diagnostics = 0 0 0" \
             "exit $rc, $counts" "$tmp/json"
     fi
 done
@@ -61,7 +43,7 @@ while IFS= read -r d; do
     ex=${d#examples/}
     case " ${good[*]} broken " in
         *" $ex "*) ;;
-        *) bad "examples/$ex" "one of: ${good[*]} broken (add new examples to this test)" "unlisted" ;;
+        *) fail "examples/$ex" "one of: ${good[*]} broken (add new examples to this test)" "unlisted" ;;
     esac
 done < <(find examples -path examples/fleet -prune -o \( -name stream.conf -o -name netdata.conf \) \
              -exec dirname {} + | sort -u)   # examples/fleet: tests/integration/fleet_examples.sh
@@ -129,20 +111,20 @@ if problems:
     sys.exit(1)
 EOF
 ); then
-    bad "the examples as one fleet" "matching keys, GUIDs and scenario settings" "$why"
+    fail "the examples as one fleet" "matching keys, GUIDs and scenario settings" "$why"
 fi
 
 # ---- broken: exit 1 and every diagnostic it demonstrates -----------------------------------
 rc=0
 "$STREAMC" check examples/broken >"$tmp/out" 2>&1 || rc=$?
 if [ "$rc" -ne 1 ]; then
-    bad "streamc check examples/broken" "exit status 1" "exit status $rc" "$tmp/out"
+    fail "streamc check examples/broken" "exit status 1" "exit status $rc" "$tmp/out"
 fi
 for slug in unknown-key inline-comment destination-ssl bad-guid wrong-section bad-value \
     localhost-ip duplicate-section unknown-section semicolon-comment own-guid out-of-range \
     bad-bind; do
     if ! grep -q -- "\[$slug\]$" "$tmp/out"; then
-        bad "streamc check examples/broken" "a [$slug] diagnostic" "none" "$tmp/out"
+        fail "streamc check examples/broken" "a [$slug] diagnostic" "none" "$tmp/out"
     fi
 done
 # a few exact places (the README quotes the first two)
@@ -153,11 +135,11 @@ for want in \
     "examples/broken/stream.conf:5:38: warning: " \
     "examples/broken/netdata.conf:7:15: error: "; do
     if ! grep -qF -- "$want" "$tmp/out"; then
-        bad "streamc check examples/broken" "a line starting '$want'" "none" "$tmp/out"
+        fail "streamc check examples/broken" "a line starting '$want'" "none" "$tmp/out"
     fi
 done
 if ! tail -n 1 "$tmp/out" | grep -Eq '^[1-9][0-9]* errors, [1-9][0-9]* warnings$'; then
-    bad "streamc check examples/broken" "a last line 'N errors, M warnings'" "$(tail -n 1 "$tmp/out")"
+    fail "streamc check examples/broken" "a last line 'N errors, M warnings'" "$(tail -n 1 "$tmp/out")"
 fi
 rc=0
 "$STREAMC" check --format=json examples/broken >"$tmp/json" 2>&1 || rc=$?
@@ -171,7 +153,7 @@ if errors < 1 or need - codes:
     print(f"errors={errors} missing={sorted(need - codes)}")
     sys.exit(1)
 ' "$tmp/json" 2>&1) || [ "$rc" -ne 1 ]; then
-    bad "streamc check --format=json examples/broken" "exit 1, errors >= 1 and the main codes" \
+    fail "streamc check --format=json examples/broken" "exit 1, errors >= 1 and the main codes" \
         "exit $rc: $why" "$tmp/json"
 fi
 
@@ -180,11 +162,11 @@ rc=0
 STREAMC="$STREAMC" python3 tests/demo.py >"$tmp/demo" 2>&1 || rc=$?
 if [ "$rc" -ne 0 ]; then
     grep -E '^(FAIL|NOT CLEAN|demo:)' "$tmp/demo" >"$tmp/demo.fail" || true
-    bad "python3 tests/demo.py" "exit status 0" "exit status $rc" "$tmp/demo.fail"
+    fail "python3 tests/demo.py" "exit status 0" "exit status $rc" "$tmp/demo.fail"
 fi
 for ex in "${good[@]}" broken; do
     if ! grep -q "^== examples/$ex: " "$tmp/demo"; then
-        bad "python3 tests/demo.py" "a header for examples/$ex" "none" "$tmp/demo"
+        fail "python3 tests/demo.py" "a header for examples/$ex" "none" "$tmp/demo"
     fi
 done
 

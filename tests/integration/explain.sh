@@ -8,59 +8,9 @@
 #
 # Every assertion runs; each failure prints the command, what was expected and what came out.
 set -euo pipefail
-root=${STREAMC_ROOT:-$(pwd)}
-STREAMC=${STREAMC:-$root/streamc}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-checks=0
-summary=()
-
-if [ ! -x "$STREAMC" ]; then
-    echo "FAIL: STREAMC='$STREAMC' is not an executable streamc binary (build it with ninja)"
-    exit 1
-fi
-
-CMD=""
-run() {
-    CMD="streamc $*"
-    RC=0
-    "$STREAMC" "$@" >"$tmp/out" 2>"$tmp/err" || RC=$?
-}
-
-bad() {
-    failures=$((failures + 1))
-    summary+=("$CMD: expected $1")
-    echo "FAIL: $CMD"
-    echo "  expected: $1"
-    echo "  got:      $(printf '%s' "$2" | tail -n 3)"
-    echo "  --- stdout (first 12 lines, cut at 160 columns):"
-    sed -n '1,12p' "$tmp/out" | cut -c 1-160 | sed 's/^/  | /'
-    if [ -s "$tmp/err" ]; then
-        echo "  --- stderr:"
-        sed -n '1,5p' "$tmp/err" | cut -c 1-160 | sed 's/^/  | /'
-    fi
-}
-
-expect_rc() {
-    checks=$((checks + 1))
-    [ "$RC" -eq "$1" ] || bad "exit status $1 ($2)" "exit status $RC"
-}
-
-# expect_line TEXT: some stdout+stderr line equals TEXT exactly (after trailing blanks); files,
-# not pipes, so that grep -q ending early cannot fail the pipeline under pipefail
-expect_line() {
-    checks=$((checks + 1))
-    cat "$tmp/out" "$tmp/err" | sed 's/[[:space:]]*$//' >"$tmp/all"
-    grep -Fxq -- "$1" "$tmp/all" || bad "a line '$1'" "no such line"
-}
-
-# expect_has TEXT: stdout+stderr contains TEXT (fixed string)
-expect_has() {
-    checks=$((checks + 1))
-    cat "$tmp/out" "$tmp/err" >"$tmp/all"
-    grep -Fq -- "$1" "$tmp/all" || bad "text '$1'" "not found"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+need_streamc
+EXPECT_FROM="out err"   # refusal log lines go to stderr
 
 # expect_setting KEY VALUE ORIGIN: a settings line "    KEY = VALUE   # ORIGIN..."
 expect_setting() {
@@ -360,8 +310,4 @@ run explain "$tmp/parent.policy" --api-key $KEY --machine-guid $WEB01 --from 10.
 checks=$((checks + 1))
 cmp -s "$tmp/out" "$tmp/run1" || bad "byte-identical output" "$(diff "$tmp/run1" "$tmp/out" | head -5)"
 
-echo "explain: $checks checks, $failures failed"
-for line in "${summary[@]+"${summary[@]}"}"; do
-    echo "  failed: $line"
-done
-[ "$failures" -eq 0 ]
+report explain

@@ -7,56 +7,9 @@
 # chart, history and health mismatches, parents nobody streams to, the manifest's own
 # findings, a directory fleet with node.meta, and JSON/SARIF output.
 set -euo pipefail
-root=${STREAMC_ROOT:-$(pwd)}
-STREAMC=${STREAMC:-$root/streamc}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-checks=0
-
-if [ ! -x "$STREAMC" ]; then
-    echo "FAIL: STREAMC='$STREAMC' is not an executable streamc binary (build it with ninja)"
-    exit 1
-fi
-
-CMD=""
-run() {
-    CMD="streamc $*"
-    RC=0
-    (cd "$tmp" && "$STREAMC" "$@") >"$tmp/out" 2>"$tmp/err" || RC=$?
-}
-
-bad() {
-    failures=$((failures + 1))
-    echo "FAIL: $CMD"
-    echo "  expected: $1"
-    echo "  --- stdout (first 40 lines):"
-    sed -n '1,40p' "$tmp/out" | cut -c 1-200 | sed 's/^/  | /'
-    if [ -s "$tmp/err" ]; then
-        echo "  --- stderr:"
-        sed -n '1,5p' "$tmp/err" | sed 's/^/  | /'
-    fi
-}
-
-expect_rc() {
-    checks=$((checks + 1))
-    [ "$RC" -eq "$1" ] || bad "exit status $1, got $RC"
-}
-
-expect_line() {
-    checks=$((checks + 1))
-    grep -Fxq -- "$1" "$tmp/out" || bad "a line '$1'"
-}
-
-expect_has() {
-    checks=$((checks + 1))
-    grep -Fq -- "$1" "$tmp/out" || bad "output containing '$1'"
-}
-
-expect_not() {
-    checks=$((checks + 1))
-    if grep -Fq -- "$1" "$tmp/out"; then bad "no output containing '$1'"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+need_streamc
+RUN_DIR=$tmp   # fleet manifests name node directories relative to $tmp
 
 expect_count() {   # expect_count N TEXT: exactly N lines contain TEXT
     checks=$((checks + 1))
@@ -476,5 +429,4 @@ expect_rc 0
 expect_has "digraph"
 expect_not "accepted"
 
-echo "fleet.sh: $checks checks, $failures failed"
-[ "$failures" -eq 0 ]
+report fleet.sh

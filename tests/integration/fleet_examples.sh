@@ -12,35 +12,16 @@
 #     (sender and receiver by label), --graph=html is one page with an <svg> and every edge.
 # Every assertion runs; each failure prints what was expected and what came out.
 set -euo pipefail
-root=${STREAMC_ROOT:-$(pwd)}
-STREAMC=${STREAMC:-$root/streamc}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-checks=0
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$root"
-
-if [ ! -x "$STREAMC" ]; then
-    echo "FAIL: STREAMC='$STREAMC' is not an executable streamc binary (build it with ninja)"
-    exit 1
-fi
+need_streamc
 if ! "$STREAMC" help | grep -q 'streamc fleet'; then
     echo "FAIL: $STREAMC has no 'fleet' command"
     exit 1
 fi
 
-bad() {
-    failures=$((failures + 1))
-    echo "FAIL: $1"
-    echo "  expected: $2"
-    echo "  got:      $3"
-    if [ -n "${4:-}" ] && [ -s "$4" ]; then
-        sed -n '1,30p' "$4" | cut -c 1-200 | sed 's/^/  | /'
-    fi
-}
-
-# run NAME ARGS...: streamc ARGS, stdout to $tmp/NAME.out, stderr to $tmp/NAME.err, status in RC
-run() {
+# run_as NAME ARGS...: streamc ARGS, stdout to $tmp/NAME.out, stderr to $tmp/NAME.err, status in RC
+run_as() {
     local name=$1
     shift
     RC=0
@@ -60,40 +41,40 @@ for fleet in good broken; do
         n=${d##*/}
         checks=$((checks + 1))
         if [ ! -f "$d/stream.conf" ] || [ ! -f "$d/netdata.conf" ]; then
-            bad "$d" "stream.conf and netdata.conf" "$(ls "$d" | tr '\n' ' ')"
+            fail "$d" "stream.conf and netdata.conf" "$(ls "$d" | tr '\n' ' ')"
             continue
         fi
         if [ "$fleet/$n" != broken/web-08 ]; then
             guid=$(head -c 36 "$d/netdata.public.unique.id" 2>/dev/null || true)
             if ! [[ $guid =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]]; then
-                bad "$d/netdata.public.unique.id" "a lower-case GUID" "'$guid'"
+                fail "$d/netdata.public.unique.id" "a lower-case GUID" "'$guid'"
             fi
         elif [ -e "$d/netdata.public.unique.id" ]; then
-            bad "$d" "no GUID file (the fleet-no-guid case)" "one"
+            fail "$d" "no GUID file (the fleet-no-guid case)" "one"
         fi
         rc=0
         "$STREAMC" check -Werror "$d" >"$tmp/check" 2>&1 || rc=$?
         if [ "$fleet" = good ] || [[ $broken_unclean != *" $n:"* ]]; then
             if [ "$rc" -ne 0 ] || [ -s "$tmp/check" ]; then
-                bad "streamc check -Werror $d" "exit 0 and no output" "exit $rc" "$tmp/check"
+                fail "streamc check -Werror $d" "exit 0 and no output" "exit $rc" "$tmp/check"
             fi
         elif [ "$rc" -ne 1 ]; then
-            bad "streamc check -Werror $d" "exit 1 (its own files are part of the case)" "exit $rc" "$tmp/check"
+            fail "streamc check -Werror $d" "exit 1 (its own files are part of the case)" "exit $rc" "$tmp/check"
         fi
     done
 done
 for n in "${good_nodes[@]}"; do
-    [ -f "$G/$n/node.meta" ] || bad "$G/$n/node.meta" "a node.meta for the directory form" "missing"
+    [ -f "$G/$n/node.meta" ] || fail "$G/$n/node.meta" "a node.meta for the directory form" "missing"
 done
 
 # ---- the good fleet ------------------------------------------------------------------------
-run good fleet "$G/fleet.conf"
+run_as good fleet "$G/fleet.conf"
 checks=$((checks + 1))
-[ "$RC" -eq 0 ] || bad "streamc fleet $G/fleet.conf" "exit status 0" "exit status $RC" "$tmp/good.out"
-run good_json fleet --format=json "$G/fleet.conf"
-run good_dir fleet --format=json "$G"
+[ "$RC" -eq 0 ] || fail "streamc fleet $G/fleet.conf" "exit status 0" "exit status $RC" "$tmp/good.out"
+run_as good_json fleet --format=json "$G/fleet.conf"
+run_as good_dir fleet --format=json "$G"
 checks=$((checks + 1))
-[ "$RC" -eq 0 ] || bad "streamc fleet --format=json $G" "exit status 0" "exit status $RC" "$tmp/good_dir.out"
+[ "$RC" -eq 0 ] || fail "streamc fleet --format=json $G" "exit status 0" "exit status $RC" "$tmp/good_dir.out"
 if ! why=$(python3 - "$tmp" <<'EOF' 2>&1
 import json, sys
 tmp = sys.argv[1]
@@ -134,28 +115,28 @@ if problems:
     sys.exit(1)
 EOF
 ); then
-    bad "streamc fleet --format=json $G/fleet.conf (and $G)" "every child accepted, the 10 edges, no errors" "$why" "$tmp/good.out"
+    fail "streamc fleet --format=json $G/fleet.conf (and $G)" "every child accepted, the 10 edges, no errors" "$why" "$tmp/good.out"
 fi
 checks=$((checks + 1))
 if grep -E ': (refused|unresolved|excluded)' "$tmp/good.out" >"$tmp/good.bad"; then
-    bad "streamc fleet $G/fleet.conf (text)" "no refused/unresolved/excluded verdict line" "some" "$tmp/good.bad"
+    fail "streamc fleet $G/fleet.conf (text)" "no refused/unresolved/excluded verdict line" "some" "$tmp/good.bad"
 fi
 checks=$((checks + 1))
 if [ "$(grep -c ': accepted' "$tmp/good.out")" -ne 10 ]; then
-    bad "streamc fleet $G/fleet.conf (text)" "10 'accepted' verdict lines" "$(grep -c ': accepted' "$tmp/good.out")" "$tmp/good.out"
+    fail "streamc fleet $G/fleet.conf (text)" "10 'accepted' verdict lines" "$(grep -c ': accepted' "$tmp/good.out")" "$tmp/good.out"
 fi
 
 # ---- the broken fleet ----------------------------------------------------------------------
-run broken fleet "$B/fleet.conf"
+run_as broken fleet "$B/fleet.conf"
 checks=$((checks + 1))
-[ "$RC" -eq 1 ] || bad "streamc fleet $B/fleet.conf" "exit status 1" "exit status $RC" "$tmp/broken.out"
-run broken_json fleet --format=json "$B/fleet.conf"
+[ "$RC" -eq 1 ] || fail "streamc fleet $B/fleet.conf" "exit status 1" "exit status $RC" "$tmp/broken.out"
+run_as broken_json fleet --format=json "$B/fleet.conf"
 checks=$((checks + 1))
-[ "$RC" -eq 1 ] || bad "streamc fleet --format=json $B/fleet.conf" "exit status 1" "exit status $RC"
-run broken_sarif fleet --format=sarif "$B/fleet.conf"
+[ "$RC" -eq 1 ] || fail "streamc fleet --format=json $B/fleet.conf" "exit status 1" "exit status $RC"
+run_as broken_sarif fleet --format=sarif "$B/fleet.conf"
 checks=$((checks + 1))
-[ "$RC" -eq 1 ] || bad "streamc fleet --format=sarif $B/fleet.conf" "exit status 1" "exit status $RC"
-run good_sarif fleet --format=sarif "$G/fleet.conf"
+[ "$RC" -eq 1 ] || fail "streamc fleet --format=sarif $B/fleet.conf" "exit status 1" "exit status $RC"
+run_as good_sarif fleet --format=sarif "$G/fleet.conf"
 if ! why=$(python3 - "$tmp" <<'EOF' 2>&1
 import json, sys
 tmp = sys.argv[1]
@@ -297,14 +278,14 @@ if problems:
     sys.exit(1)
 EOF
 ); then
-    bad "streamc fleet $B/fleet.conf (text, JSON, SARIF)" "every verdict and finding of examples/fleet/README.md" "$why"
+    fail "streamc fleet $B/fleet.conf (text, JSON, SARIF)" "every verdict and finding of examples/fleet/README.md" "$why"
 fi
 
 # ---- graphs -----------------------------------------------------------------------------------
 for fleet in good broken; do
     m=examples/fleet/$fleet/fleet.conf
-    run dot_$fleet fleet --graph=dot "$m"
-    run html_$fleet fleet --graph=html "$m"
+    run_as dot_$fleet fleet --graph=dot "$m"
+    run_as html_$fleet fleet --graph=html "$m"
     checks=$((checks + 1))
     if ! why=$(python3 - "$tmp" "$fleet" <<'EOF' 2>&1
 import json, re, sys
@@ -389,14 +370,14 @@ if problems:
     sys.exit(1)
 EOF
     ); then
-        bad "streamc fleet --graph=dot/html $m" "a digraph with one edge per JSON edge, an HTML page with an <svg>" "$why" "$tmp/dot_$fleet.out"
+        fail "streamc fleet --graph=dot/html $m" "a digraph with one edge per JSON edge, an HTML page with an <svg>" "$why" "$tmp/dot_$fleet.out"
     fi
 done
 if command -v dot >/dev/null 2>&1; then
     for fleet in good broken; do
         checks=$((checks + 1))
         dot -Tsvg "$tmp/dot_$fleet.out" >/dev/null 2>"$tmp/dot.err" ||
-            bad "dot -Tsvg (graphviz) on --graph=dot of $fleet" "it renders" "an error" "$tmp/dot.err"
+            fail "dot -Tsvg (graphviz) on --graph=dot of $fleet" "it renders" "an error" "$tmp/dot.err"
     done
 fi
 
@@ -405,7 +386,7 @@ checks=$((checks + 1))
 rc=0
 STREAMC="$STREAMC" python3 tests/demo.py >"$tmp/demo" 2>&1 || rc=$?
 if [ "$rc" -ne 0 ] || ! grep -q "^== $G: streamc fleet" "$tmp/demo" || ! grep -q "^== $B: streamc fleet" "$tmp/demo"; then
-    bad "python3 tests/demo.py" "exit 0 and a section for each fleet" "exit $rc" "$tmp/demo"
+    fail "python3 tests/demo.py" "exit 0 and a section for each fleet" "exit $rc" "$tmp/demo"
 fi
 
 if [ "$failures" -ne 0 ]; then

@@ -11,53 +11,12 @@
 #
 # Every assertion runs; each failure prints the command, what was expected and what came out.
 set -euo pipefail
-root=${STREAMC_ROOT:-$(pwd)}
-STREAMC=${STREAMC:-$root/streamc}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-checks=0
-
-if [ ! -x "$STREAMC" ]; then
-    echo "FAIL: STREAMC='$STREAMC' is not an executable streamc binary (build it with ninja)"
-    exit 1
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+need_streamc
 if ! command -v openssl >/dev/null; then
     echo "FAIL: the openssl command is needed to make test keys (apt-get install openssl)"
     exit 1
 fi
-
-# run ARGS...: run streamc (stdin closed: nothing may prompt), leaving RC, $tmp/out, $tmp/err
-CMD=""
-run() {
-    CMD="streamc $*"
-    RC=0
-    timeout 60 "$STREAMC" "$@" </dev/null >"$tmp/out" 2>"$tmp/err" || RC=$?
-}
-
-summary=()
-bad() {
-    failures=$((failures + 1))
-    summary+=("$CMD: expected $1")
-    echo "FAIL: $CMD"
-    echo "  expected: $1"
-    echo "  got:      $(printf '%s' "$2" | tail -n 3)"
-    echo "  --- stdout:"
-    sed -n '1,5p' "$tmp/out" | cut -c 1-160 | sed 's/^/  | /'
-    echo "  --- stderr:"
-    sed -n '1,5p' "$tmp/err" | cut -c 1-160 | sed 's/^/  | /'
-}
-
-expect_rc() {
-    checks=$((checks + 1))
-    [ "$RC" -eq "$1" ] || bad "exit status $1 ($2)" "exit status $RC"
-}
-
-# expect_out REGEX WHAT: stdout+stderr matches the extended regex
-expect_out() {
-    checks=$((checks + 1))
-    cat "$tmp/out" "$tmp/err" | grep -Eq -- "$1" || bad "$2 (output matching /$1/)" "no such line"
-}
 
 # expect_absent FILE WHAT: FILE does not exist, nor any temporary file next to it
 expect_absent() {
@@ -193,8 +152,4 @@ run compile "$conf" -o "$out/old.policy" --sign "$k/rsa.pem"
 expect_rc 2 "compile --sign RSA over an existing policy"
 expect_absent "$out/old.policy" "an old policy must not pass for the failed result"
 
-echo "sign: $checks checks, $failures failed"
-for line in "${summary[@]+"${summary[@]}"}"; do
-    echo "  failed: $line"
-done
-[ "$failures" -eq 0 ]
+report sign

@@ -8,21 +8,8 @@
 # and cached in build/cache/. The files are never copied into the repository. A failed
 # download is a test failure, not a skip.
 set -euo pipefail
-root=${STREAMC_ROOT:-$(pwd)}
-STREAMC=${STREAMC:-$root/streamc}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-
-bad() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
-
-if [ ! -x "$STREAMC" ]; then
-    echo "FAIL: STREAMC='$STREAMC' is not an executable streamc binary (build it with ninja)"
-    exit 1
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+need_streamc
 
 # ---- get netdata-core_*.deb ------------------------------------------------------------------
 cache="$root/build/cache"
@@ -66,7 +53,7 @@ version=$(dpkg-deb -f "$deb" Version)
 echo "using $(basename "$deb") (version $version)"
 case $version in
     1.37.1*) ;;
-    *) bad "expected Netdata 1.37.1 (the version streamc models), the package is $version" ;;
+    *) fail "expected Netdata 1.37.1 (the version streamc models), the package is $version" ;;
 esac
 
 dpkg-deb -x "$deb" "$tmp/x"
@@ -88,27 +75,27 @@ check() {
     local rc=0
     "$STREAMC" check "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
     if [ "$rc" -ne 0 ]; then
-        bad "$what: expected exit 0, got $rc"
+        fail "$what: expected exit 0, got $rc"
         sed -n '1,40p' "$tmp/out" "$tmp/err"
         return
     fi
     if grep -q ': error: ' "$tmp/out"; then
-        bad "$what: expected no error diagnostics, got:"
+        fail "$what: expected no error diagnostics, got:"
         grep ': error: ' "$tmp/out" | head -20
     fi
     # streamc prints 'N errors, M warnings' only when there is a finding
     local summary
     summary=$(tail -n 1 "$tmp/out")
     if [ -s "$tmp/out" ] && ! [[ $summary =~ ^0\ errors,\ [0-9]+\ warnings?$ ]]; then
-        bad "$what: expected a last line '0 errors, N warnings', got '$summary'"
+        fail "$what: expected a last line '0 errors, N warnings', got '$summary'"
     fi
     if [ -s "$tmp/err" ]; then
-        bad "$what: expected nothing on stderr, got: $(head -c 500 "$tmp/err")"
+        fail "$what: expected nothing on stderr, got: $(head -c 500 "$tmp/err")"
     fi
     rc=0
     "$STREAMC" check --format=json "$@" >"$tmp/json" 2>"$tmp/err" || rc=$?
     if [ "$rc" -ne 0 ]; then
-        bad "$what (--format=json): expected exit 0, got $rc"
+        fail "$what (--format=json): expected exit 0, got $rc"
     fi
     local verdict
     if ! verdict=$(python3 - "$tmp/json" <<'EOF'
@@ -121,7 +108,7 @@ if d["errors"] != 0 or errs:
 print(f"errors=0 warnings={d['warnings']} ({', '.join(sorted({x['code'] for x in d['diagnostics']})) or 'none'})")
 EOF
     ); then
-        bad "$what (--format=json): expected errors == 0, got: $verdict"
+        fail "$what (--format=json): expected errors == 0, got: $verdict"
         head -c 2000 "$tmp/json"
     else
         echo "ok: $what: $verdict"
