@@ -72,6 +72,7 @@ UNIT_TESTS = [
     "test_model",
     "test_pattern",
     "test_policy",
+    "test_policy_flip",
     "test_schema",
     "test_source",
     "test_suggest",
@@ -82,7 +83,7 @@ UNIT_TESTS = [
 LEMPAR_RELAX = " -Wno-missing-prototypes -Wno-unused-parameter -Wno-unused-variable"
 FUZZ = ["fuzz_blob", "fuzz_conf", "fuzz_dest", "fuzz_pattern"]
 # linked into unit tests, fuzzers and benches only: the reference matcher (Netdata's algorithm)
-SUPPORT = ["tests/support/policy_build.c", "tests/support/ref_pattern.c"]
+SUPPORT = ["tests/support/policy_build.c", "tests/support/ref_pattern.c", "tests/support/testutil.c"]
 BENCH = ["bench_check", "bench_match", "bench_policy"]
 
 

@@ -13,8 +13,10 @@
 
 #include "arena.h"
 #include "guid.h"
+#include "match.h"
 #include "pattern.h"
 #include "schema_tables.h"
+#include "testutil.h"
 
 #define MAXS 32
 
@@ -324,4 +326,70 @@ uint8_t *policy_build_sample(unsigned flags, size_t *n)
     free(out);
     *n = total;
     return exact;
+}
+
+const char *policy_build_load(const uint8_t *p, size_t n, PolicyView *v)
+{
+    static char keep[256];
+    uint8_t *c = testutil_dup_exact(p, n);
+    PolicyView tmp;
+    const char *why = policy_view_init(v ? v : &tmp, c, n);
+    if (why) {
+        snprintf(keep, sizeof keep, "%s", why);
+    }
+    free(c);
+    return why ? keep : NULL;
+}
+
+const char *policy_build_walk(const PolicyView *v)
+{
+    static const char *const probes[] = { "localhost", "10.1.2.3", "apps.cpu", "system.load",
+                                          "x", "" };
+    static char msg[512];
+    for (int m = 0; m < 2; m++) {
+        const PolicyKey *t = m ? v->machines : v->apikeys;
+        uint32_t nk = m ? v->nmachines : v->napikeys;
+        const char *kind = m ? "machine" : "api key";
+        for (uint32_t i = 0; i < nk + 1; i++) {
+            const PolicyKey *k = i < nk ? &t[i] : NULL;   /* last round: the node */
+            if (k) {
+                /* a forged name that disagrees with its binary form loads (not checked, see
+                   policy_records.c) but is never found; a consistent one must find itself */
+                const char *z = policy_str(v, k->text);
+                uint8_t bin[16];
+                uint32_t upper;
+                const PolicyKey *found = policy_find_key(v, m, z, k->text.len);
+                if (guid_parse_case(z, k->text.len, bin, &upper) == 0 &&
+                    memcmp(bin, k->bin, 16) == 0 && upper == k->upper && found != k) {
+                    snprintf(msg, sizeof msg, "%s %u '%s': policy_find_key found %p, want %p",
+                             kind, i, testutil_esc(z, k->text.len), (const void *)found,
+                             (const void *)k);
+                    return msg;
+                }
+            }
+            uint32_t first = k ? k->settings_first : v->node->settings_first;
+            uint32_t cnt = k ? k->settings_count : v->node->settings_count;
+            for (uint32_t j = first; j < first + cnt; j++) {
+                const PolicySetting *s = &v->settings[j];
+                const PolicySetting *found = policy_find_setting(v, k, s->key);
+                if (found != s) {
+                    char owner[32] = "node";
+                    if (k) {
+                        snprintf(owner, sizeof owner, "%s %u", kind, i);
+                    }
+                    snprintf(msg, sizeof msg, "%s: policy_find_setting(key %u) found %p, want "
+                             "setting %u at %p", owner, (unsigned)s->key, (const void *)found, j,
+                             (const void *)s);
+                    return msg;
+                }
+                (void)strlen(policy_str(v, s->text));
+                (void)policy_setting_line(v, s);
+                const void *prog = policy_program(v, s);
+                for (size_t q = 0; prog && q < sizeof probes / sizeof probes[0]; q++) {
+                    (void)match_run(prog, probes[q], strlen(probes[q]));
+                }
+            }
+        }
+    }
+    return NULL;
 }

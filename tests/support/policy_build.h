@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "policy_format.h"
+#include "policy_view.h"
 
 enum {
     PB_SIGNED = 1,    /* POLICY_SIGNED and a PolicySig trailer (signature bytes are filler) */
@@ -38,5 +39,19 @@ uint16_t policy_build_key_id(const char *section, const char *key);
 
 /* The section table entry ID of the blob P, or NULL. P must hold a whole header. */
 PolicySection *policy_build_section(uint8_t *p, uint32_t id);
+
+
+/* policy_view_init over an exact-size heap copy of P (N bytes), so a sanitizer build catches any
+   read past N; the copy is freed before returning (V, when not NULL, is filled but points into
+   freed memory). NULL when it loads, else the reason in a static buffer valid until the next
+   call. Aborts when out of memory. */
+const char *policy_build_load(const uint8_t *p, size_t n, PolicyView *v);
+
+/* Read every record of the verified view V through the accessors (every key, then the node: each
+   setting's text, line and compiled pattern, run against a few probes); the answers must agree
+   with the tables (a verified blob is sorted and unique, so every lookup finds its own record).
+   NULL when they agree, else a description of the first disagreement in a static buffer valid
+   until the next call. */
+const char *policy_build_walk(const PolicyView *v);
 
 #endif

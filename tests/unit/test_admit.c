@@ -19,6 +19,7 @@
 #include "admit.h"
 #include "policy.h"
 #include "schema_tables.h"
+#include "testutil.h"
 
 #define KEY_OK "11111111-0000-0000-0000-000000000001"
 #define KEY_OFF "11111111-0000-0000-0000-000000000002"
@@ -69,16 +70,6 @@ typedef struct Fixture {
     Policy parent, busy, off;
 } Fixture;
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-}
-
 /* Compile a config directory DIR/NAME and open the result into P. */
 static void compile(const Fixture *fx, const char *name, const char *stream, const char *netdata,
                     Policy *p)
@@ -87,9 +78,9 @@ static void compile(const Fixture *fx, const char *name, const char *stream, con
     snprintf(dir, sizeof dir, "%s/%s", fx->dir, name);
     snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
     assert_int_equal(system(cmd), 0);
-    write_file(dir, "stream.conf", stream);
-    write_file(dir, "netdata.conf", netdata);
-    write_file(dir, "netdata.public.unique.id", NODE);
+    testutil_write_file(dir, "stream.conf", stream, strlen(stream));
+    testutil_write_file(dir, "netdata.conf", netdata, strlen(netdata));
+    testutil_write_file(dir, "netdata.public.unique.id", NODE, strlen(NODE));
     const char *streamc = getenv("STREAMC");
     snprintf(out, sizeof out, "%s/%s.policy", fx->dir, name);
     snprintf(cmd, sizeof cmd, "'%s' compile '%s' -o '%s' >/dev/null 2>&1",

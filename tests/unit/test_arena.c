@@ -21,6 +21,7 @@
 #include "confdir.h"
 #include "diag_render.h"
 #include "source.h"
+#include "testutil.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -270,42 +271,13 @@ static const char netdata_conf[] =
     "[plugin:proc]\n"
     "    /proc/stat = yes\n";
 
-static char tmpdir[64];
-
-static void write_file(const char *name, const char *text, size_t n)
-{
-    char path[128];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
-}
+static char *tmpdir;   /* malloc'd by testutil_temp_dir */
 
 static void remove_file(const char *name)
 {
-    char path[128];
+    char path[4200];
     snprintf(path, sizeof path, "%s/%s", tmpdir, name);
     unlink(path);
-}
-
-/* A printable-ASCII copy of n bytes for failure messages (tests/run.py reads them as UTF-8). */
-static const char *esc(const char *z, size_t n)
-{
-    static char buf[4][1024];
-    static unsigned k;
-    char *b = buf[k++ & 3];
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 8 < sizeof buf[0]; i++) {
-        unsigned char c = (unsigned char)z[i];
-        if ((c >= 0x20 && c < 0x7F) || c == '\n') {
-            b[o++] = (char)c;
-        } else {
-            o += (size_t)snprintf(b + o, sizeof buf[0] - o, "\\x%02x", c);
-        }
-    }
-    b[o] = 0;
-    return b;
 }
 
 typedef struct RunResult {
@@ -356,13 +328,11 @@ static RunResult run_once(long fail_after, FILE *devnull, unsigned max_errors, i
 static int make_confdir(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/streamc_arena_XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        return -1;
-    }
-    write_file("stream.conf", stream_conf, sizeof stream_conf - 1);
-    write_file("netdata.conf", netdata_conf, sizeof netdata_conf - 1);
-    write_file("netdata.public.unique.id", "0f0e0d0c-0b0a-0908-0706-050403020100\n", 37);
+    tmpdir = testutil_temp_dir("streamc_arena");
+    testutil_write_file(tmpdir, "stream.conf", stream_conf, sizeof stream_conf - 1);
+    testutil_write_file(tmpdir, "netdata.conf", netdata_conf, sizeof netdata_conf - 1);
+    testutil_write_file(tmpdir, "netdata.public.unique.id",
+                        "0f0e0d0c-0b0a-0908-0706-050403020100\n", 37);
     return 0;
 }
 
@@ -372,7 +342,10 @@ static int remove_confdir(void **state)
     remove_file("stream.conf");
     remove_file("netdata.conf");
     remove_file("netdata.public.unique.id");
-    return rmdir(tmpdir);
+    int rc = rmdir(tmpdir);
+    free(tmpdir);
+    tmpdir = NULL;
+    return rc;
 }
 
 static void failure_loop(unsigned max_errors, int werror)
@@ -394,7 +367,7 @@ static void failure_loop(unsigned max_errors, int werror)
             if (r.status != 1 || !strstr(r.text, "out of memory")) {
                 snprintf(bad, sizeof bad, "failing after %ld allocations: oom, but exit status "
                          "%d and a text output that does not say so:\n%s", n, r.status,
-                         esc(r.text, strlen(r.text) > 300 ? 300 : strlen(r.text)));
+                         testutil_esc(r.text, strlen(r.text) > 300 ? 300 : strlen(r.text)));
             }
         } else if (r.rc != base.rc || r.n != base.n || r.nerr != base.nerr ||
                    r.nwarn != base.nwarn || r.io_error != base.io_error) {
@@ -405,7 +378,7 @@ static void failure_loop(unsigned max_errors, int werror)
         } else if (strcmp(r.text, base.text) != 0) {
             snprintf(bad, sizeof bad, "failing after %ld allocations: no oom flag and the same "
                      "records, but a different text output:\n%s", n,
-                     esc(r.text, strlen(r.text) > 300 ? 300 : strlen(r.text)));
+                     testutil_esc(r.text, strlen(r.text) > 300 ? 300 : strlen(r.text)));
         }
         free(r.text);
         if (r.completed) {
@@ -457,14 +430,14 @@ static void test_failure_loop_odd_files(void **state)
     memcpy(text, head, sizeof head - 1);
     memset(text + sizeof head - 1, 'x', 9000);
     memcpy(text + sizeof head - 1 + 9000, tail, sizeof tail - 1);
-    write_file("stream.conf", text, n);
+    testutil_write_file(tmpdir, "stream.conf", text, n);
     free(text);
     static const char nd[] = "[global]\n    memory mode = ram\n    history = 100\n"
                              "    bind socket to IP = 127.0.0.1\n    bind to = *\n"
                              "[web]\n    default port = 0x4E1F\n[db]\n    update every = 2\n"
                              "[global]\n    update every = 1\n";
-    write_file("netdata.conf", nd, sizeof nd - 1);
-    write_file("netdata.public.unique.id", "not-a-guid\n", 11);
+    testutil_write_file(tmpdir, "netdata.conf", nd, sizeof nd - 1);
+    testutil_write_file(tmpdir, "netdata.public.unique.id", "not-a-guid\n", 11);
     failure_loop(0, 0);
 }
 
@@ -498,7 +471,7 @@ static void test_failure_loop_render(void **state)
         if (n >= 0 && strcmp(got, base) != 0 && !strstr(got, "out of memory")) {
             snprintf(bad, sizeof bad, "rendering with the arena failing after %ld allocations "
                      "printed '%s' instead of the findings or an out-of-memory notice", n,
-                     esc(got, strlen(got) > 100 ? 100 : strlen(got)));
+                     testutil_esc(got, strlen(got) > 100 ? 100 : strlen(got)));
             done = 1;
         }
         if (n >= 0) {

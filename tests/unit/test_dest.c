@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "dest.h"
+#include "testutil.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define ST DEST_STREAM
@@ -29,15 +30,6 @@
 
 static DestList dl;     /* large (64 entries); static keeps them off the stack */
 static BindList bl;
-
-/* An exact-size copy: reading s[n] is a heap overflow under ASan. Freed by the caller. */
-static char *dup_exact(const char *s, size_t n)
-{
-    char *p = malloc(n ? n : 1);
-    assert_non_null(p);
-    memcpy(p, s, n);
-    return p;
-}
 
 static void check_view(const char *in, const char *what, const char *z, size_t n, const char *want)
 {
@@ -124,7 +116,7 @@ static void test_lists(void **state)
     for (size_t i = 0; i < LEN(list_cases); i++) {
         const ListCase *c = &list_cases[i];
         size_t n = strlen(c->in);
-        char *s = dup_exact(c->in, n);
+        char *s = testutil_dup_exact(c->in, n);
         dest_parse_list(s, n, c->flavor, &dl);
         check_dest_views(s, &dl);
         if (dl.tls != c->tls || dl.cut_n != (c->cut_n < 0 ? n : (size_t)c->cut_n)
@@ -234,7 +226,7 @@ static void test_dest_entries(void **state)
     for (size_t i = 0; i < LEN(dest_cases); i++) {
         const DestCase *c = &dest_cases[i];
         size_t n = strlen(c->in);
-        char *s = dup_exact(c->in, n);
+        char *s = testutil_dup_exact(c->in, n);
         dest_parse_list(s, n, c->flavor, &dl);
         check_dest_views(s, &dl);
         if (dl.n != 1) {
@@ -342,7 +334,7 @@ static void test_bind_entries(void **state)
     for (size_t i = 0; i < LEN(bind_cases); i++) {
         const BindCase *c = &bind_cases[i];
         size_t n = strlen(c->in);
-        char *s = dup_exact(c->in, n);
+        char *s = testutil_dup_exact(c->in, n);
         bind_parse_list(s, n, &bl);
         check_bind_views(s, &bl);
         if (bl.n != 1) {
@@ -368,7 +360,7 @@ static void test_bind_entries(void **state)
 static void test_bind_comma_splits(void **state)
 {
     (void)state;
-    char *s = dup_exact("*=dashboard,registry", 20);
+    char *s = testutil_dup_exact("*=dashboard,registry", 20);
     bind_parse_list(s, 20, &bl);
     check_bind_views(s, &bl);
     assert_int_equal(bl.n, 2);
@@ -403,7 +395,7 @@ static void test_more_than_64_entries(void **state)
     for (int i = 0; i < 100; i++) {
         len += (size_t)snprintf(buf + len, sizeof buf - len, "h%d ", i);
     }
-    char *s = dup_exact(buf, len);
+    char *s = testutil_dup_exact(buf, len);
     dest_parse_list(s, len, DEST_STREAM, &dl);
     check_dest_views(s, &dl);
     assert_int_equal(dl.n, 64);
@@ -416,7 +408,7 @@ static void test_nul_ends_the_value(void **state)
 {
     (void)state;
     static const char lit[] = "a b\0c:SSL d";
-    char *s = dup_exact(lit, sizeof lit - 1);
+    char *s = testutil_dup_exact(lit, sizeof lit - 1);
     dest_parse_list(s, sizeof lit - 1, DEST_STREAM, &dl);
     assert_int_equal(dl.tls, 0);
     assert_int_equal(dl.cut_n, 3);
@@ -429,7 +421,7 @@ static void test_nul_ends_the_value(void **state)
 static void test_n_bounds_the_input(void **state)
 {
     (void)state;
-    char *s = dup_exact("a b:SSL", 7);
+    char *s = testutil_dup_exact("a b:SSL", 7);
     dest_parse_list(s, 3, DEST_STREAM, &dl);    /* only "a b" is ours */
     assert_int_equal(dl.tls, 0);
     assert_int_equal(dl.n, 2);
@@ -445,12 +437,12 @@ static void test_long_unix_path(void **state)
     (void)state;
     char buf[200] = "unix:/";
     memset(buf + 6, 'a', 101);                  /* a 102-byte path: 107 is the limit */
-    char *s = dup_exact(buf, strlen(buf));
+    char *s = testutil_dup_exact(buf, strlen(buf));
     dest_parse_list(s, strlen(buf), DEST_STREAM, &dl);
     assert_null(dest_entry_problem(&dl.e[0]));
     free(s);
     memset(buf + 6, 'a', 120);
-    s = dup_exact(buf, strlen(buf));
+    s = testutil_dup_exact(buf, strlen(buf));
     dest_parse_list(s, strlen(buf), DEST_STREAM, &dl);
     assert_string_equal(dest_entry_problem(&dl.e[0]),
                         "unix socket path is longer than 107 bytes: it is cut");
@@ -509,7 +501,7 @@ static void test_long_text_in_messages(void **state)
     char buf[600] = "h:";
     memset(buf + 2, 'x', 500);
     buf[10] = '!';
-    char *s = dup_exact(buf, 502);
+    char *s = testutil_dup_exact(buf, 502);
     dest_parse_list(s, 502, DEST_STREAM, &dl);
     const char *why = dest_entry_problem(&dl.e[0]);
     assert_contains(why, "...' is not a number");

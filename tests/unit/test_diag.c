@@ -18,6 +18,7 @@
 #include "diag.h"
 #include "diag_render.h"
 #include "source.h"
+#include "testutil.h"
 
 static Arena arena;
 static DiagSink sink;
@@ -55,25 +56,6 @@ static DiagLoc at(uint32_t line, uint32_t col, uint32_t len)
 
 static const DiagLoc NOWHERE = { NULL, 0, 0, 0 };
 
-/* A printable-ASCII copy of n bytes for failure messages (tests/run.py reads them as UTF-8). */
-static const char *esc(const char *z, size_t n)
-{
-    static char buf[4][16384];
-    static unsigned k;
-    char *b = buf[k++ & 3];
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 8 < sizeof buf[0]; i++) {
-        unsigned char c = (unsigned char)z[i];
-        if ((c >= 0x20 && c < 0x7F) || c == '\n') {
-            b[o++] = (char)c;
-        } else {
-            o += (size_t)snprintf(b + o, sizeof buf[0] - o, "\\x%02x", c);
-        }
-    }
-    b[o] = 0;
-    return b;
-}
-
 /* Render the sink into `out` (all of begin, sink, end). */
 static void render(RenderFormat format, int quiet, unsigned max_errors)
 {
@@ -100,14 +82,16 @@ static void render(RenderFormat format, int quiet, unsigned max_errors)
 static void out_is(const char *want)
 {
     if (strcmp(out, want) != 0) {
-        fail_msg("output:\n%s\nwant:\n%s", esc(out, out_n), esc(want, strlen(want)));
+        fail_msg("output:\n%s\nwant:\n%s", testutil_esc(out, out_n),
+                 testutil_esc(want, strlen(want)));
     }
 }
 
 static void out_has(const char *part)
 {
     if (!strstr(out, part)) {
-        fail_msg("output lacks '%s':\n%s", esc(part, strlen(part)), esc(out, out_n));
+        fail_msg("output lacks '%s':\n%s", testutil_esc(part, strlen(part)),
+                 testutil_esc(out, out_n));
     }
 }
 
@@ -223,12 +207,12 @@ static void out_is_json(void)
     long bad = bad_utf8((const unsigned char *)out, out_n);
     if (bad >= 0) {
         fail_msg("output is not UTF-8 at byte %ld (0x%02x):\n%s", bad,
-                 (unsigned char)out[bad], esc(out, out_n));
+                 (unsigned char)out[bad], testutil_esc(out, out_n));
     }
     const char *end = jvalue(out, 0);
     if (!end || *jws(end) != 0) {
         fail_msg("output is not one JSON document (stops at offset %ld):\n%s",
-                 end ? (long)(end - out) : -1L, esc(out, out_n));
+                 end ? (long)(end - out) : -1L, testutil_esc(out, out_n));
     }
 }
 

@@ -16,40 +16,14 @@
 #include <cmocka.h>
 
 #include "guid.h"
+#include "testutil.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-static char *dup_exact(const char *s, size_t n)
-{
-    char *p = malloc(n ? n : 1);
-    assert_non_null(p);
-    memcpy(p, s, n);
-    return p;
-}
-
-/* A printable-ASCII copy of n bytes for failure messages (tests/run.py reads them as UTF-8). */
-static const char *esc(const char *z, size_t n)
-{
-    static char buf[4][256];
-    static unsigned k;
-    char *b = buf[k++ & 3];
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 8 < sizeof buf[0]; i++) {
-        unsigned char c = (unsigned char)z[i];
-        if ((c >= 0x20 && c < 0x7F) || c == '\n') {
-            b[o++] = (char)c;
-        } else {
-            o += (size_t)snprintf(b + o, sizeof buf[0] - o, "\\x%02x", c);
-        }
-    }
-    b[o] = 0;
-    return b;
-}
 
 static int valid(const char *s)
 {
     size_t n = strlen(s);
-    char *p = dup_exact(s, n);
+    char *p = testutil_dup_exact(s, n);
     int v = guid_is_valid(p, n);
     const char *why = guid_problem(p, n);
     uint8_t out[16];
@@ -57,7 +31,7 @@ static int valid(const char *s)
     free(p);
     /* the three entry points must agree */
     if ((why == NULL) != (v == 1) || (parsed == 0) != (v == 1)) {
-        fail_msg("'%s': is_valid %d, problem '%s', parse %d disagree", esc(s, n), v,
+        fail_msg("'%s': is_valid %d, problem '%s', parse %d disagree", testutil_esc(s, n), v,
                  why ? why : "-", parsed);
     }
     return v;
@@ -107,7 +81,7 @@ static void test_valid(void **state)
     (void)state;
     for (size_t i = 0; i < LEN(good); i++) {
         if (!valid(good[i])) {
-            fail_msg("'%s' should be valid", esc(good[i], strlen(good[i])));
+            fail_msg("'%s' should be valid", testutil_esc(good[i], strlen(good[i])));
         }
     }
 }
@@ -117,7 +91,7 @@ static void test_invalid(void **state)
     (void)state;
     for (size_t i = 0; i < LEN(bad); i++) {
         if (valid(bad[i])) {
-            fail_msg("'%s' should be invalid", esc(bad[i], strlen(bad[i])));
+            fail_msg("'%s' should be invalid", testutil_esc(bad[i], strlen(bad[i])));
         }
     }
 }
@@ -136,7 +110,7 @@ static void test_every_position_every_byte(void **state)
             int dash = pos == 8 || pos == 13 || pos == 18 || pos == 23;
             int hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
             int want = dash ? c == '-' : hex;
-            char *p = dup_exact(buf, 36);
+            char *p = testutil_dup_exact(buf, 36);
             int got = guid_is_valid(p, 36);
             free(p);
             if (got != want) {
@@ -163,7 +137,7 @@ static void test_parse_bytes(void **state)
     uint8_t out[16];
     static const uint8_t want[16] = { 0x0f, 0x0e, 0x0d, 0x0c, 0x0b, 0x0a, 0x09, 0x08,
                                       0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, 0x00 };
-    char *p = dup_exact("0f0e0d0c-0b0a-0908-0706-050403020100", 36);
+    char *p = testutil_dup_exact("0f0e0d0c-0b0a-0908-0706-050403020100", 36);
     assert_int_equal(guid_parse(p, 36, out), 0);
     assert_memory_equal(out, want, 16);
     free(p);

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "lex.h"
+#include "testutil.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -115,25 +116,6 @@ static const LexCase cases[] = {
     { "  text with  spaces \t", LC_TEXT, { { TK_TEXT, "text with  spaces", 3 } } },
 };
 
-/* A printable-ASCII copy of n bytes for failure messages (tests/run.py reads them as UTF-8). */
-static const char *esc(const char *z, size_t n)
-{
-    static char buf[4][512];
-    static unsigned k;
-    char *b = buf[k++ & 3];
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 8 < sizeof buf[0]; i++) {
-        unsigned char c = (unsigned char)z[i];
-        if ((c >= 0x20 && c < 0x7F) || c == '\n') {
-            b[o++] = (char)c;
-        } else {
-            o += (size_t)snprintf(b + o, sizeof buf[0] - o, "\\x%02x", c);
-        }
-    }
-    b[o] = 0;
-    return b;
-}
-
 static void check_tokens(const LexCase *c, const SrcLine *L, uint32_t col0)
 {
     int codes[5];
@@ -146,23 +128,24 @@ static void check_tokens(const LexCase *c, const SrcLine *L, uint32_t col0)
     /* a list without its NL row still ends with NL */
     int want_nl = want == 0 ? 0 : c->t[want - 1].code == TK_NL ? want : want + 1;
     if (n != want_nl) {
-        fail_msg("'%s': %d tokens, want %d", esc(c->in, strlen(c->in)), n, want_nl);
+        fail_msg("'%s': %d tokens, want %d", testutil_esc(c->in, strlen(c->in)), n, want_nl);
     }
     for (int i = 0; i < want; i++) {
         const Tk *w = &c->t[i];
         size_t wn = strlen(w->text);
         if (codes[i] != w->code || toks[i].n != wn || memcmp(toks[i].z, w->text, wn) != 0) {
-            fail_msg("'%s': token %d is %s '%s', want %s '%s'", esc(c->in, strlen(c->in)), i,
-                     lex_token_name(codes[i]), esc(toks[i].z, toks[i].n),
-                     lex_token_name(w->code), esc(w->text, wn));
+            fail_msg("'%s': token %d is %s '%s', want %s '%s'",
+                     testutil_esc(c->in, strlen(c->in)), i, lex_token_name(codes[i]),
+                     testutil_esc(toks[i].z, toks[i].n),
+                     lex_token_name(w->code), testutil_esc(w->text, wn));
         }
         if (w->col && toks[i].col != w->col + col0) {
-            fail_msg("'%s': token %d at column %u, want %u", esc(c->in, strlen(c->in)), i,
+            fail_msg("'%s': token %d at column %u, want %u", testutil_esc(c->in, strlen(c->in)), i,
                      toks[i].col,
                      w->col + col0);
         }
         if (toks[i].line != L->line) {
-            fail_msg("'%s': token %d on line %u, want %u", esc(c->in, strlen(c->in)), i,
+            fail_msg("'%s': token %d on line %u, want %u", testutil_esc(c->in, strlen(c->in)), i,
                      toks[i].line, L->line);
         }
         /* every token is a view into the line */
@@ -183,7 +166,7 @@ static void test_table(void **state)
         uint32_t eq = 12345;
         int cls = lex_classify(c->in, &eq);
         if (cls != c->cls) {
-            fail_msg("'%s': class %d, want %d", esc(c->in, strlen(c->in)), cls, c->cls);
+            fail_msg("'%s': class %d, want %d", testutil_esc(c->in, strlen(c->in)), cls, c->cls);
         }
         if (cls == LC_KEYVAL) {
             const char *first = strchr(c->in, '=');

@@ -18,6 +18,7 @@
 
 #include "model.h"
 #include "parse.h"
+#include "testutil.h"
 
 static Arena arena;
 static DiagSink sink;
@@ -73,30 +74,12 @@ static const Diag *first_of(DiagCode code)
     return NULL;
 }
 
-/* A printable-ASCII copy of n bytes for failure messages (tests/run.py reads them as UTF-8). */
-static const char *esc(const char *z, size_t n)
-{
-    static char buf[4][256];
-    static unsigned k;
-    char *b = buf[k++ & 3];
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 8 < sizeof buf[0]; i++) {
-        unsigned char c = (unsigned char)z[i];
-        if ((c >= 0x20 && c < 0x7F) || c == '\n') {
-            b[o++] = (char)c;
-        } else {
-            o += (size_t)snprintf(b + o, sizeof buf[0] - o, "\\x%02x", c);
-        }
-    }
-    b[o] = 0;
-    return b;
-}
-
 static void tok_is(const Token *t, const char *want)
 {
     size_t n = strlen(want);
     if (t->n != n || memcmp(t->z, want, n) != 0) {
-        fail_msg("token '%s', want '%s'", esc(t->z, t->n > 200 ? 200 : t->n), esc(want, n));
+        fail_msg("token '%s', want '%s'", testutil_esc(t->z, t->n > 200 ? 200 : t->n),
+                 testutil_esc(want, n));
     }
 }
 
@@ -104,8 +87,8 @@ static void value_is(const Model *m, const char *sec, const char *key, const cha
 {
     const Token *v = model_value(m, sec, key);
     if (!v) {
-        fail_msg("[%s] %s is missing, want '%s'", esc(sec, strlen(sec)), esc(key, strlen(key)),
-                 esc(want, strlen(want)));
+        fail_msg("[%s] %s is missing, want '%s'", testutil_esc(sec, strlen(sec)),
+                 testutil_esc(key, strlen(key)), testutil_esc(want, strlen(want)));
     }
     tok_is(v, want);
 }

@@ -3,12 +3,9 @@
 ** and runtime/policy.c. A hand-built sample (tests/support/policy_build.c) must load and read
 ** back through every accessor; one mutation per refusal reason must be refused with that reason
 ** (mutations behind the checksum get a recomputed checksum, so the check they aim at is the one
-** that fires); every single-bit flip and 0xFF flip of every byte, and every truncation, of the
-** sample (unsigned, signed, stripped) and of `streamc compile examples/parent` must be refused,
-** except flips of signature bytes, which must load to the same view; with the checksum
-** recomputed after each flip, whatever loads must read back consistently. The committed seeds
-** of tests/fuzz/corpus/blob must still load (POLICY_WRITE_SEEDS=DIR rewrites them). Blobs under
-** test are exact-size heap copies, so a sanitizer build catches any read past the end.
+** that fires); policy_open maps a file and refuses a bad one. Flips, truncations and the fuzz
+** seeds are in test_policy_flip.c. Blobs under test are exact-size heap copies, so a sanitizer
+** build catches any read past the end.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,45 +16,21 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include "match.h"
 #include "policy.h"
 #include "policy_build.h"
-#include "guid.h"
 #include "policy_view.h"
 #include "schema_tables.h"
+#include "testutil.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
-static uint8_t *dup_exact(const uint8_t *p, size_t n)
-{
-    uint8_t *c = malloc(n ? n : 1);
-    assert_non_null(c);
-    memcpy(c, p, n);
-    return c;
-}
-
-/* policy_view_init over an exact-size copy: NULL or the reason. */
-static const char *load(const uint8_t *p, size_t n, PolicyView *v)
-{
-    static char keep[256];
-    uint8_t *c = dup_exact(p, n);
-    PolicyView tmp;
-    const char *why = policy_view_init(v ? v : &tmp, c, n);
-    if (why) {
-        snprintf(keep, sizeof keep, "%s", why);
-    }
-    free(c);
-    return why ? keep : NULL;
-}
-
 static void refused_at(const uint8_t *p, size_t n, const char *want, int line)
 {
-    const char *why = load(p, n, NULL);
+    const char *why = policy_build_load(p, n, NULL);
     if (!why) {
         fail_msg("line %d: accepted, expected a refusal with '%s'", line, want);
     }
@@ -76,7 +49,7 @@ static void expect_at(const uint8_t *p, size_t n, const char *want, int line)
         refused_at(p, n, want, line);
         return;
     }
-    const char *why = load(p, n, NULL);
+    const char *why = policy_build_load(p, n, NULL);
     if (why) {
         fail_msg("line %d: refused: %s", line, why);
     }
@@ -136,45 +109,6 @@ static void swap_sections(uint8_t *p, uint32_t a, uint32_t b)
     t[b] = x;
 }
 
-/* Read every record of a verified view through the accessors; the answers must agree with the
-   tables (a verified blob is sorted and unique, so every lookup finds its own record). */
-static void walk(const PolicyView *v)
-{
-    static const char *const probes[] = { "localhost", "10.1.2.3", "apps.cpu", "system.load",
-                                          "x", "" };
-    for (int m = 0; m < 2; m++) {
-        const PolicyKey *t = m ? v->machines : v->apikeys;
-        uint32_t nk = m ? v->nmachines : v->napikeys;
-        for (uint32_t i = 0; i < nk + 1; i++) {
-            const PolicyKey *k = i < nk ? &t[i] : NULL;   /* last round: the node */
-            if (k) {
-                /* a forged name that disagrees with its binary form loads (not checked, see
-                   policy_records.c) but is never found; a consistent one must find itself */
-                const char *z = policy_str(v, k->text);
-                uint8_t bin[16];
-                uint32_t upper;
-                const PolicyKey *found = policy_find_key(v, m, z, k->text.len);
-                if (guid_parse_case(z, k->text.len, bin, &upper) == 0 &&
-                    memcmp(bin, k->bin, 16) == 0 && upper == k->upper) {
-                    assert_ptr_equal(found, k);
-                }
-            }
-            uint32_t first = k ? k->settings_first : v->node->settings_first;
-            uint32_t cnt = k ? k->settings_count : v->node->settings_count;
-            for (uint32_t j = first; j < first + cnt; j++) {
-                const PolicySetting *s = &v->settings[j];
-                assert_ptr_equal(policy_find_setting(v, k, s->key), s);
-                (void)strlen(policy_str(v, s->text));
-                (void)policy_setting_line(v, s);
-                const void *prog = policy_program(v, s);
-                for (size_t q = 0; prog && q < LEN(probes); q++) {
-                    (void)match_run(prog, probes[q], strlen(probes[q]));
-                }
-            }
-        }
-    }
-}
-
 /* ---- the sample loads and reads back ------------------------------------------------------ */
 
 static void test_sample_loads(void **state)
@@ -196,7 +130,10 @@ static void test_sample_loads(void **state)
         assert_int_equal(v.nlisteners, 1);
         assert_int_equal(v.nsettings, 22);
         assert_true((v.lines == NULL) == ((variants[i] & PB_STRIP) != 0));
-        walk(&v);
+        const char *bad = policy_build_walk(&v);
+        if (bad) {
+            fail_msg("variant %u: %s", variants[i], bad);
+        }
         free(p);
     }
 }
@@ -465,28 +402,10 @@ static void test_refuse_records(void **state)
 
 /* ---- runtime/policy.c ----------------------------------------------------------------- */
 
-static char *temp_dir(void)
-{
-    const char *tmp = getenv("TMPDIR");
-    char *dir = malloc(4096);
-    assert_non_null(dir);
-    snprintf(dir, 4096, "%s/test_policy.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    assert_non_null(mkdtemp(dir));
-    return dir;
-}
-
-static void write_file(const char *path, const uint8_t *p, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(p, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
-}
-
 static void test_open(void **state)
 {
     (void)state;
-    char *dir = temp_dir();
+    char *dir = testutil_temp_dir("test_policy");
     char path[4200];
     size_t n;
     uint8_t *p = policy_build_sample(PB_SIGNED, &n);
@@ -496,25 +415,28 @@ static void test_open(void **state)
     policy_close(&pol);   /* a zeroed Policy */
 
     snprintf(path, sizeof path, "%s/node.policy", dir);
-    write_file(path, p, n);
+    testutil_write_file(NULL, path, p, n);
     assert_int_equal(policy_open(&pol, path, &why), 0);
     assert_int_equal(pol.map_size, n);
     assert_int_equal(pol.v.nmachines, 2);
-    walk(&pol.v);
+    const char *bad = policy_build_walk(&pol.v);
+    if (bad) {
+        fail_msg("%s: %s", path, bad);
+    }
     policy_close(&pol);
     policy_close(&pol);   /* twice */
     assert_null(pol.map);
 
     p[200] ^= 0x10;
-    write_file(path, p, n);
+    testutil_write_file(NULL, path, p, n);
     assert_int_equal(policy_open(&pol, path, &why), -1);
     assert_string_equal(why, "checksum mismatch: the file is corrupted");
     assert_null(pol.map);
 
-    write_file(path, p, 0);
+    testutil_write_file(NULL, path, p, 0);
     assert_int_equal(policy_open(&pol, path, &why), -1);
     assert_string_equal(why, "file is 0 bytes: shorter than the 64-byte header");
-    write_file(path, p, 63);
+    testutil_write_file(NULL, path, p, 63);
     assert_int_equal(policy_open(&pol, path, &why), -1);
     assert_string_equal(why, "file is 63 bytes: shorter than the 64-byte header");
     assert_int_equal(policy_open(&pol, dir, &why), -1);
@@ -532,263 +454,6 @@ static void test_open(void **state)
     free(p);
 }
 
-/* ---- every flip, every truncation ----------------------------------------------------------- */
-
-typedef struct Tally {
-    size_t flips, refused, sig_loaded, truncs, fixed, fixed_loaded;
-} Tally;
-
-/* Same effective view: the same counts and the same places, relative to each base. */
-static void same_view(const PolicyView *a, const PolicyView *b)
-{
-    assert_int_equal(a->size, b->size);
-    assert_int_equal(a->nsettings, b->nsettings);
-    assert_int_equal(a->napikeys, b->napikeys);
-    assert_int_equal(a->nmachines, b->nmachines);
-    assert_int_equal(a->programs_size, b->programs_size);
-    assert_int_equal((const uint8_t *)a->settings - a->base, (const uint8_t *)b->settings - b->base);
-    assert_int_equal((const uint8_t *)a->strings - a->base, (const uint8_t *)b->strings - b->base);
-    uint64_t body = a->h->body_size;
-    assert_memory_equal(a->base, b->base, body);
-}
-
-/* Flip every bit and every whole byte of P (N bytes), one at a time, then truncate it at every
-   length; each must be refused, except flips of the 64 signature bytes of a signed policy,
-   which must load to the same view. Then flip every byte with the checksum recomputed: what
-   loads must read back consistently. */
-static void flip_truncate(const uint8_t *orig, size_t n, const char *what, Tally *t)
-{
-    PolicyView want, got;
-    uint8_t *p = dup_exact(orig, n);
-    if (policy_view_init(&want, orig, n)) {
-        fail_msg("%s: the original does not load", what);
-    }
-    uint64_t body = ((const PolicyHeader *)orig)->body_size;
-    for (size_t i = 0; i < n; i++) {
-        for (int b = 0; b <= 8; b++) {
-            uint8_t mask = b == 8 ? 0xFF : (uint8_t)(1u << b);
-            p[i] ^= mask;
-            const char *why = policy_view_init(&got, p, n);
-            t->flips++;
-            if (why) {
-                t->refused++;
-            } else if (i >= body + offsetof(PolicySig, sig)) {
-                same_view(&want, &got);
-                t->sig_loaded++;
-            } else {
-                fail_msg("%s: flipping byte %zu with 0x%02x loads", what, i, mask);
-            }
-            p[i] ^= mask;
-        }
-    }
-    for (size_t len = 0; len < n; len++) {
-        uint8_t *c = dup_exact(orig, len);
-        if (!policy_view_init(&got, c, len)) {
-            fail_msg("%s: truncated to %zu bytes, it loads", what, len);
-        }
-        free(c);
-        t->truncs++;
-    }
-    for (size_t i = 0; i < body; i++) {
-        if (i >= offsetof(PolicyHeader, checksum) && i < offsetof(PolicyHeader, schema_hash)) {
-            continue;
-        }
-        memcpy(p, orig, n);
-        p[i] ^= 0xFF;
-        policy_build_fix_checksum(p, n);
-        t->fixed++;
-        if (!policy_view_init(&got, p, n)) {
-            walk(&got);
-            t->fixed_loaded++;
-        }
-    }
-    free(p);
-}
-
-static void report(const char *what, const Tally *t, size_t n)
-{
-    print_message("%s (%zu bytes): %zu flips, %zu refused, %zu signature flips loaded the same "
-                  "view; %zu truncations refused; %zu flips with the checksum recomputed, "
-                  "%zu loaded and read back\n", what, n, t->flips, t->refused, t->sig_loaded,
-                  t->truncs, t->fixed, t->fixed_loaded);
-}
-
-static void test_flip_truncate_sample(void **state)
-{
-    (void)state;
-    static const struct { unsigned flags; const char *name; } v[] = {
-        { 0, "sample" }, { PB_SIGNED, "signed sample" }, { PB_STRIP, "stripped sample" },
-        { PB_NEWER | PB_SIGNED, "signed 1.1 sample" },
-    };
-    for (size_t i = 0; i < LEN(v); i++) {
-        size_t n;
-        uint8_t *p = policy_build_sample(v[i].flags, &n);
-        Tally t = { 0 };
-        flip_truncate(p, n, v[i].name, &t);
-        assert_int_equal(t.sig_loaded, (v[i].flags & PB_SIGNED) ? 64 * 9 : 0);
-        report(v[i].name, &t, n);
-        free(p);
-    }
-}
-
-static uint8_t *read_file(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fail_msg("cannot read %s", path);
-    }
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc(sz > 0 ? (size_t)sz : 1);
-    assert_non_null(p);
-    assert_int_equal(fread(p, 1, (size_t)sz, f), (size_t)sz);
-    fclose(f);
-    *n = (size_t)sz;
-    return p;
-}
-
-/* A fresh Ed25519 private key in PEM at PATH. */
-static void make_key(const char *path)
-{
-    EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-    assert_non_null(key);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL), 1);
-    assert_int_equal(fclose(f), 0);
-    EVP_PKEY_free(key);
-}
-
-/* `streamc compile examples/parent` (plain, --strip, --sign) into a fresh temporary
-   directory; the signed one has a real trailer, whose 64 signature bytes may flip and load. */
-static void test_flip_truncate_compiled(void **state)
-{
-    (void)state;
-    const char *streamc = getenv("STREAMC");
-    const char *root = getenv("STREAMC_ROOT");
-    static const char *const opts[] = { "", "--strip ", "--sign " };
-    static const char *const names[] = { "compiled examples/parent",
-                                         "compiled examples/parent --strip",
-                                         "compiled examples/parent --sign" };
-    char *dir = temp_dir();
-    char key[4200];
-    snprintf(key, sizeof key, "%s/key.pem", dir);
-    make_key(key);
-    for (size_t i = 0; i < LEN(opts); i++) {
-        char cmd[13000], path[4200];
-        snprintf(path, sizeof path, "%s/parent%zu.policy", dir, i);
-        snprintf(cmd, sizeof cmd, "'%s' compile %s%s%s-o '%s' '%s/examples/parent' >/dev/null 2>&1",
-                 streamc ? streamc : "./streamc", opts[i], i == 2 ? key : "", i == 2 ? " " : "",
-                 path, root ? root : ".");
-        int rc = system(cmd);
-        if (rc != 0) {
-            fail_msg("'%s' failed (status %d)", cmd, rc);
-        }
-        size_t n;
-        uint8_t *p = read_file(path, &n);
-        PolicyView v;
-        const char *why = policy_view_init(&v, p, n);
-        if (why) {
-            fail_msg("compiled examples/parent %srefused: %s", opts[i], why);
-        }
-        assert_true(v.napikeys > 0 && v.nmachines > 0);
-        walk(&v);
-        assert_int_equal((v.h->flags & POLICY_SIGNED) != 0, i == 2);
-        Tally t = { 0 };
-        flip_truncate(p, n, names[i], &t);
-        assert_int_equal(t.sig_loaded, i == 2 ? 64 * 9 : 0);
-        report(names[i], &t, n);
-        free(p);
-        remove(path);
-    }
-    remove(key);
-    remove(dir);
-    free(dir);
-}
-
-/* ---- the fuzz seeds -------------------------------------------------------------------- */
-
-/* The fuzz_blob input convention: a mode byte (1 fix the checksum, 2 fix the sizes), then the
-   blob. Writes SEED to DIR/NAME with MODE. */
-static void write_seed(const char *dir, const char *name, unsigned mode, const uint8_t *p,
-                       size_t n)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    uint8_t *c = malloc(n + 1);
-    assert_non_null(c);
-    c[0] = (uint8_t)mode;
-    memcpy(c + 1, p, n);
-    write_file(path, c, n + 1);
-    free(c);
-}
-
-/* POLICY_WRITE_SEEDS=DIR: write the seeds of tests/fuzz/corpus/blob (the hand-built samples and
-   compiled examples, each as is and in checksum-fixing mode). Otherwise: every committed seed
-   must still load (as fuzz_blob would see it), or the fuzzer starts from refused inputs after a
-   format change, so its runs stop at the first refusal and prove little. */
-static void test_fuzz_seeds(void **state)
-{
-    (void)state;
-    const char *root = getenv("STREAMC_ROOT");
-    const char *out = getenv("POLICY_WRITE_SEEDS");
-    if (out) {
-        static const struct { unsigned flags; const char *name; } hand[] = {
-            { 0, "hand_sample" }, { PB_SIGNED, "hand_signed" }, { PB_STRIP, "hand_stripped" },
-            { PB_NEWER, "hand_newer" },
-        };
-        static const char *const ex[] = { "child", "parent", "proxy", "tls-parent" };
-        char name[64], cmd[9000], path[4200];
-        for (size_t i = 0; i < LEN(hand); i++) {
-            size_t n;
-            uint8_t *p = policy_build_sample(hand[i].flags, &n);
-            write_seed(out, hand[i].name, 0, p, n);
-            snprintf(name, sizeof name, "%s_fix", hand[i].name);
-            write_seed(out, name, 3, p, n);
-            free(p);
-        }
-        char *dir = temp_dir();
-        for (size_t i = 0; i <= LEN(ex); i++) {
-            const char *e = i < LEN(ex) ? ex[i] : "parent";
-            snprintf(path, sizeof path, "%s/seed.policy", dir);
-            snprintf(cmd, sizeof cmd, "'%s' compile %s-o '%s' '%s/examples/%s' >/dev/null 2>&1",
-                     getenv("STREAMC") ? getenv("STREAMC") : "./streamc",
-                     i < LEN(ex) ? "" : "--strip ", path, root ? root : ".", e);
-            assert_int_equal(system(cmd), 0);
-            size_t n;
-            uint8_t *p = read_file(path, &n);
-            snprintf(name, sizeof name, "compiled_%s%s", e, i < LEN(ex) ? "" : "-strip");
-            write_seed(out, name, 0, p, n);
-            snprintf(name, sizeof name, "compiled_%s%s_fix", e, i < LEN(ex) ? "" : "-strip");
-            write_seed(out, name, 3, p, n);
-            free(p);
-            remove(path);
-        }
-        remove(dir);
-        free(dir);
-        return;
-    }
-    static const char *const seeds[] = {
-        "hand_sample", "hand_signed", "hand_stripped", "hand_newer", "compiled_child",
-        "compiled_parent", "compiled_parent-strip", "compiled_proxy", "compiled_tls-parent",
-    };
-    for (size_t i = 0; i < LEN(seeds); i++) {
-        char path[4200];
-        snprintf(path, sizeof path, "%s/tests/fuzz/corpus/blob/%s", root ? root : ".", seeds[i]);
-        size_t n;
-        uint8_t *c = read_file(path, &n);
-        assert_true(n > 1);
-        const char *why = load(c + 1, n - 1, NULL);
-        if (why) {
-            fail_msg("fuzz seed %s no longer loads (%s): regenerate the seeds with "
-                     "POLICY_WRITE_SEEDS=tests/fuzz/corpus/blob build/normal/test/test_policy",
-                     seeds[i], why);
-        }
-        free(c);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -798,9 +463,6 @@ int main(void)
         cmocka_unit_test(test_refuse_sections),
         cmocka_unit_test(test_refuse_records),
         cmocka_unit_test(test_open),
-        cmocka_unit_test(test_flip_truncate_sample),
-        cmocka_unit_test(test_flip_truncate_compiled),
-        cmocka_unit_test(test_fuzz_seeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

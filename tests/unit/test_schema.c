@@ -16,31 +16,13 @@
 
 #include "schema.h"
 #include "types.h"
+#include "testutil.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static int name_cmp(const char *a, const char *b)
 {
     return strcmp(a, b);   /* bytewise, shorter first on a common prefix: as schema.c */
-}
-
-/* A printable-ASCII copy of n bytes for failure messages (tests/run.py reads them as UTF-8). */
-static const char *esc(const char *z, size_t n)
-{
-    static char buf[4][256];
-    static unsigned k;
-    char *b = buf[k++ & 3];
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 8 < sizeof buf[0]; i++) {
-        unsigned char c = (unsigned char)z[i];
-        if ((c >= 0x20 && c < 0x7F) || c == '\n') {
-            b[o++] = (char)c;
-        } else {
-            o += (size_t)snprintf(b + o, sizeof buf[0] - o, "\\x%02x", c);
-        }
-    }
-    b[o] = 0;
-    return b;
 }
 
 /* ---- the tables themselves ------------------------------------------------------------------ */
@@ -237,7 +219,7 @@ static void test_find_unknown(void **state)
     };
     for (size_t i = 0; i < LEN(unknown); i++) {
         if (schema_find(SEC_STREAM, unknown[i], strlen(unknown[i]))) {
-            fail_msg("'%s' found in [stream]", esc(unknown[i], strlen(unknown[i])));
+            fail_msg("'%s' found in [stream]", testutil_esc(unknown[i], strlen(unknown[i])));
         }
     }
     assert_null(schema_find(-1, "enabled", 7));

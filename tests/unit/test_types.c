@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "types.h"
+#include "testutil.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -35,14 +36,6 @@ static int teardown(void **state)
     (void)state;
     arena_free(&arena);
     return 0;
-}
-
-static char *dup_exact(const char *s, size_t n)
-{
-    char *p = malloc(n ? n : 1);
-    assert_non_null(p);
-    memcpy(p, s, n);
-    return p;
 }
 
 /* ---- readers ------------------------------------------------------------------------------- */
@@ -64,7 +57,7 @@ static void test_bool(void **state)
     };
     for (size_t i = 0; i < LEN(cases); i++) {
         size_t n = strlen(cases[i].in);
-        char *z = dup_exact(cases[i].in, n);
+        char *z = testutil_dup_exact(cases[i].in, n);
         if (types_bool(z, n) != cases[i].want) {
             fail_msg("types_bool('%s') = %d, want %d", cases[i].in, types_bool(z, n),
                      cases[i].want);
@@ -89,7 +82,7 @@ static void test_bool3(void **state)
     };
     for (size_t i = 0; i < LEN(cases); i++) {
         size_t n = strlen(cases[i].in);
-        char *z = dup_exact(cases[i].in, n);
+        char *z = testutil_dup_exact(cases[i].in, n);
         for (int dflt = 0; dflt <= 2; dflt++) {
             int want = cases[i].want < 0 ? dflt : cases[i].want;
             if (types_bool3(z, n, dflt) != want) {
@@ -138,7 +131,7 @@ static void test_int_exact(void **state)
         const IntCase *c = &int_cases[i];
         size_t n = strlen(c->in), used = 999;
         int over = 7;
-        char *z = dup_exact(c->in, n);
+        char *z = testutil_dup_exact(c->in, n);
         long long x = types_int(z, n, &used, &over);
         free(z);
         if (x != c->want || used != c->used || over != c->overflow) {
@@ -189,7 +182,7 @@ static void test_int_against_strtoll(void **state)
         int want_over = errno == ERANGE;
         size_t used = 999;
         int over = 7;
-        char *z = dup_exact(buf, n);
+        char *z = testutil_dup_exact(buf, n);
         long long got = types_int(z, n, &used, &over);
         free(z);
         if (got != want || used != (size_t)(end - buf) || over != want_over) {
@@ -206,12 +199,12 @@ static void test_memmode_names(void **state)
     static const char *const bad[] = { "RAM", "DBENGINE", "db engine", "memory", "", "Save",
                                        "dbengine ", "ramx", "ra" };
     for (size_t i = 0; i < LEN(good); i++) {
-        char *z = dup_exact(good[i], strlen(good[i]));
+        char *z = testutil_dup_exact(good[i], strlen(good[i]));
         assert_true(types_memmode_valid(z, strlen(good[i])));
         free(z);
     }
     for (size_t i = 0; i < LEN(bad); i++) {
-        char *z = dup_exact(bad[i], strlen(bad[i]));
+        char *z = testutil_dup_exact(bad[i], strlen(bad[i]));
         if (types_memmode_valid(z, strlen(bad[i]))) {
             fail_msg("'%s' is not a memory mode", bad[i]);
         }
@@ -318,7 +311,7 @@ static void test_check_verdicts(void **state)
         TypeCheck check = type_ops[k->type].check;
         assert_non_null(check);
         size_t n = strlen(c->in);
-        char *z = dup_exact(c->in, n);
+        char *z = testutil_dup_exact(c->in, n);
         Verdict v;
         memset(&v, 0xA5, sizeof v);
         int bad = check(k, z, n, &v, &arena);
@@ -370,7 +363,7 @@ static void test_int_trailing_junk(void **state)
         Verdict v;
         memset(&v, 0, sizeof v);
         size_t n = strlen(cases[i].in);
-        char *z = dup_exact(cases[i].in, n);
+        char *z = testutil_dup_exact(cases[i].in, n);
         assert_int_equal(type_ops[TY_INT].check(k, z, n, &v, &arena), 1);
         free(z);
         assert_int_equal(v.code, DIAG_BAD_VALUE);

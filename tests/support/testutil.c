@@ -1,0 +1,102 @@
+/*
+** testutil.c - the shared unit-test helpers of testutil.h. No cmocka here (this file is also
+** linked into fuzzers and benches): failures print "testutil: ..." and abort.
+*/
+#include "testutil.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ESC_SIZE 16384
+#define ESC_TAIL 32   /* room kept for the "...(+K bytes)" marker */
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("testutil: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    abort();
+}
+
+const char *testutil_esc(const char *z, size_t n)
+{
+    static char buf[4][ESC_SIZE];
+    static unsigned k;
+    char *b = buf[k++ & 3];
+    size_t o = 0, i = 0;
+    for (; i < n && o + 4 + ESC_TAIL < ESC_SIZE; i++) {
+        unsigned char c = (unsigned char)z[i];
+        if ((c >= 0x20 && c < 0x7F) || c == '\n') {
+            b[o++] = (char)c;
+        } else {
+            o += (size_t)snprintf(b + o, ESC_SIZE - o, "\\x%02x", c);
+        }
+    }
+    if (i < n) {
+        o += (size_t)snprintf(b + o, ESC_SIZE - o, "...(+%zu bytes)", n - i);
+    }
+    b[o] = 0;
+    return b;
+}
+
+void *testutil_dup_exact(const void *p, size_t n)
+{
+    void *q = malloc(n ? n : 1);
+    if (!q) {
+        die("out of memory copying %zu bytes", n);
+    }
+    if (n) {
+        memcpy(q, p, n);
+    }
+    return q;
+}
+
+char *testutil_temp_dir(const char *name)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp) {
+        tmp = "/tmp";
+    }
+    size_t size = strlen(tmp) + strlen(name) + 9;   /* '/', ".XXXXXX", NUL */
+    char *dir = malloc(size);
+    if (!dir) {
+        die("out of memory for a temporary directory name");
+    }
+    snprintf(dir, size, "%s/%s.XXXXXX", tmp, name);
+    if (!mkdtemp(dir)) {
+        die("mkdtemp '%s': %s", dir, strerror(errno));
+    }
+    return dir;
+}
+
+void testutil_write_file(const char *dir, const char *name, const void *data, size_t n)
+{
+    char *path;
+    if (dir) {
+        size_t size = strlen(dir) + strlen(name) + 2;
+        path = malloc(size);
+        if (!path) {
+            die("out of memory for a path");
+        }
+        snprintf(path, size, "%s/%s", dir, name);
+    } else {
+        path = testutil_dup_exact(name, strlen(name) + 1);
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        die("cannot create '%s': %s", path, strerror(errno));
+    }
+    if (fwrite(data, 1, n, f) != n) {
+        die("cannot write %zu bytes to '%s': %s", n, path, strerror(errno));
+    }
+    if (fclose(f) != 0) {
+        die("cannot close '%s': %s", path, strerror(errno));
+    }
+    free(path);
+}

@@ -1,0 +1,32 @@
+/*
+** testutil.h - test support: small helpers the unit tests share (printable copies of bytes for
+** failure messages, exact-size heap copies, temporary directories and files). Linked into unit
+** tests, fuzzers and benches, so nothing here calls cmocka: an internal failure (out of memory,
+** a file that cannot be written) prints a message naming the cause and aborts. Never linked
+** into streamc or streamd.
+*/
+#ifndef STREAMC_TESTUTIL_H
+#define STREAMC_TESTUTIL_H
+
+#include <stddef.h>
+
+/* A printable-ASCII copy of the N bytes at Z for failure messages (tests/run.py reads them as
+   UTF-8): bytes 0x20..0x7E and '\n' as they are, any other byte as \xHH. Output that does not
+   fit is cut at a character boundary and ends in "...(+K bytes)". Returns one of 4 rotating
+   static 16 KiB buffers, so up to 4 results may be used in one printf. Z may be NULL when N
+   is 0. */
+const char *testutil_esc(const char *z, size_t n);
+
+/* A malloc'd copy of exactly N bytes of P (no NUL added), so reading P[N] of the copy is a heap
+   overflow under ASan. The caller frees it. Aborts when out of memory. */
+void *testutil_dup_exact(const void *p, size_t n);
+
+/* A fresh directory "$TMPDIR/NAME.XXXXXX" (TMPDIR unset or empty: /tmp) made by mkdtemp; the
+   malloc'd path is the caller's to free (the directory too). Aborts on failure. */
+char *testutil_temp_dir(const char *name);
+
+/* Write N bytes of DATA to DIR/NAME (DIR NULL: NAME is the whole path), replacing the file.
+   Aborts, naming the path and the error, when any step fails. */
+void testutil_write_file(const char *dir, const char *name, const void *data, size_t n);
+
+#endif
