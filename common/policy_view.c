@@ -242,28 +242,6 @@ static void fill_view(PolicyCheck *c)
     }
 }
 
-unsigned policy_vtype_of(unsigned schema_type)
-{
-    switch (schema_type) {
-    case TY_BOOL:
-        return VAL_BOOL;
-    case TY_BOOL3:
-        return VAL_BOOL3;
-    case TY_INT:
-        return VAL_INT;
-    case TY_MEMMODE:
-        return VAL_MEMMODE;
-    case TY_PATTERN:
-        return VAL_PATTERN;
-    case TY_DEST:
-        return VAL_DEST;
-    case TY_BINDTO:
-        return VAL_BIND;
-    default:
-        return VAL_STR;
-    }
-}
-
 uint32_t policy_key_hash(const uint8_t bin[16])
 {
     uint64_t a, b;
