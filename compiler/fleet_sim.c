@@ -182,7 +182,10 @@ static void note_deciding(Sim *s, Diag *g, const FleetNode *p, const AdmitResult
     }
 }
 
-/* A second node with this GUID already accepted by P: the running receiver it would meet. */
+/* A second node with this GUID streaming into P: the running receiver it would meet. A node
+   holds one connection, to the first destination that accepts it (the rest are failover), so
+   only a twin's first accepted edge counts: a clone with the same failover list lands on the
+   parent the first one does not hold. */
 static const FleetNode *live_twin(const Sim *s, int32_t p, uint32_t origin)
 {
     if (!s->dupguid[origin]) {
@@ -190,9 +193,17 @@ static const FleetNode *live_twin(const Sim *s, int32_t p, uint32_t origin)
     }
     for (size_t i = 0; i < s->f->nedges; i++) {
         const FleetEdge *E = &s->f->edges[i];
-        if (E->parent == p && E->origin != origin &&
-            (E->verdict == EDGE_OK || E->verdict == EDGE_WARN) &&
-            strcmp(s->guid[E->origin], s->guid[origin]) == 0) {
+        if (E->origin == origin || (E->verdict != EDGE_OK && E->verdict != EDGE_WARN) ||
+            strcmp(s->guid[E->origin], s->guid[origin]) != 0) {
+            continue;
+        }
+        int first = 1;   /* is E the twin's first accepted edge? */
+        for (size_t k = 0; k < i && first; k++) {
+            const FleetEdge *F = &s->f->edges[k];
+            first = !(F->origin == E->origin && F->child == E->child &&
+                      (F->verdict == EDGE_OK || F->verdict == EDGE_WARN));
+        }
+        if (first && E->parent == p) {
             return &s->f->nodes[E->origin];
         }
     }
