@@ -9,6 +9,8 @@
 **                   the config directory's netdata.public.unique.id
 **   connects from   addresses the node's outgoing connections come from, as a parent sees them
 **   reachable at    host names, IPs, host:port and unix socket paths the node is reachable at
+**   reverse dns     the name a parent's reverse (and confirming forward) lookup gives its
+**                   address; without it, lookups are taken to fail (Netdata then uses the IP)
 ** A node directory's node.meta has one section [node] with the same keys except `config`;
 ** its relative paths start from the node directory. Lists split on whitespace and commas.
 ** The manifest's own problems are findings (fleet-manifest, fleet-duplicate-node) in the
@@ -27,7 +29,7 @@
 #include "suggest.h"
 
 static const char *const fleet_keys[] = { "config", "machine guid", "connects from",
-                                          "reachable at", NULL };
+                                          "reachable at", "reverse dns", NULL };
 
 static const char *path_join(Arena *a, const char *base, const char *p)
 {
@@ -110,6 +112,8 @@ static void read_keys(Fleet *f, Model *m, const Section *s, FleetNode *fn, const
             fn->from_at = model_loc(m, &w->val);
         } else if (tok_is(&e->key, "reachable at")) {
             split_words(a, val, strlen(val), &fn->reach, &fn->nreach);
+        } else if (tok_is(&e->key, "reverse dns")) {
+            fn->reverse_dns = *val ? val : NULL;
         } else if (tok_is(&e->key, "config")) {
             diag_add(f->diag, DIAG_FLEET_MANIFEST, model_loc(m, &e->key),
                      "'config' is not valid in node.meta: the node's directory is its config "

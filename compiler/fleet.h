@@ -27,6 +27,8 @@ typedef struct FleetNode {
     size_t nfrom;
     const char **reach;          /* names, IPs, host:port and unix paths it is reachable at */
     size_t nreach;
+    const char *reverse_dns;     /* the name a parent's reverse+forward DNS gives its address;
+                                    NULL: the lookup fails */
     Node node;                   /* checked configuration (sources kept for file:line) */
     int ok;                      /* checked without errors and compiled */
     uint8_t *blob;               /* its compiled policy (malloc'd), viewed by VIEW */

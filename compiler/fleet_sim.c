@@ -334,6 +334,7 @@ static size_t sim_entry(Sim *s, const Hop *h, const DestEntry *e, const uint32_t
     q.key = h->key;
     q.hostname = f->nodes[h->origin].hostname;
     q.machine_guid = s->guid[h->origin];
+    q.dns_name = e->proto == DEST_UNIX ? NULL : f->nodes[h->sender].reverse_dns;
     const FleetNode *twin = live_twin(s, p, h->origin);
     if (twin) {
         q.existing_age = 0;

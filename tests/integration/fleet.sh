@@ -429,4 +429,23 @@ expect_rc 0
 expect_has "digraph"
 expect_not "accepted"
 
+# ---- reverse DNS: a parent that allows streaming by name -----------------------------------------
+S="[stream]
+    enabled = no
+
+[$K1]
+    enabled = yes"
+N="[web]
+    allow streaming from = *.example.net
+    allow streaming by dns = yes"; node dns/parent "$G_PARENT"
+child_conf p.lan; node dns/named "$G_C1"
+child_conf p.lan; node dns/anon "$G_C2"
+printf '[parent]\n    config = parent\n    reachable at = p.lan\n[named]\n    config = named\n    connects from = 10.9.0.1\n    reverse dns = web-01.example.net\n[anon]\n    config = anon\n    connects from = 10.9.0.2\n' >"$tmp/dns/fleet.conf"
+run fleet dns/fleet.conf
+expect_line "named -> parent (p.lan): accepted"
+expect_line "anon -> parent (p.lan): refused: [web] allow streaming from does not admit the client"
+printf '[parent]\n    config = parent\n    reverse dnz = x\n' >"$tmp/dns/typo.conf"
+run fleet dns/typo.conf
+expect_has "did you mean 'reverse dns'?"
+
 report fleet.sh
