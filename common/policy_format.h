@@ -146,13 +146,21 @@ typedef struct PolicyListener {          /* 40 bytes: one [web] bind to entry */
     uint32_t reserved[2];
 } PolicyListener;
 
-/* The key index: open addressing, linear probing. Slot value = record index + 1, 0 = empty.
-   A key's home slot is policy_key_hash(bin) & (cap - 1) (policy_view.h). Each cap is 0 for an
-   empty table, else a power of two larger than the table, so every probe ends at an empty
-   slot. Followed by u32 api_slots[api_cap] then u32 machine_slots[machine_cap]. */
+/* The key index: open addressing, linear probing, one PolicyKeySlot per slot; rec = record
+   index + 1, 0 = empty. A key's home slot is policy_key_hash(bin) & (cap - 1) (policy_view.h).
+   Each cap is 0 for an empty table, else a power of two larger than the table, so every probe
+   ends at an empty slot. Followed by PolicyKeySlot api_slots[api_cap] then
+   machine_slots[machine_cap]. A slot repeats its record's bin and case mask, so a lookup
+   touches one slot and no record. */
 typedef struct PolicyKeyIndex {          /* 8 bytes */
     uint32_t api_cap, machine_cap;
 } PolicyKeyIndex;
+
+typedef struct PolicyKeySlot {           /* 24 bytes */
+    uint8_t bin[16];
+    uint32_t rec;
+    uint32_t upper;
+} PolicyKeySlot;
 
 #define POLICY_SIG_MAGIC "NDSIG001"
 typedef struct PolicySig {               /* 80 bytes after the body when POLICY_SIGNED */
@@ -171,5 +179,6 @@ _Static_assert(sizeof(PolicyDest) == 40, "PolicyDest is 40 bytes");
 _Static_assert(sizeof(PolicyListener) == 40, "PolicyListener is 40 bytes");
 _Static_assert(sizeof(PolicySig) == 80, "PolicySig is 80 bytes");
 _Static_assert(sizeof(PolicyKeyIndex) == 8, "PolicyKeyIndex is 8 bytes");
+_Static_assert(sizeof(PolicyKeySlot) == 24, "PolicyKeySlot is 24 bytes");
 
 #endif

@@ -237,7 +237,7 @@ static void fill_view(PolicyCheck *c)
         const PolicyKeyIndex *ki = (const PolicyKeyIndex *)(b + c->sec[POLICY_SEC_KEYINDEX]->off);
         v->api_cap = ki->api_cap;
         v->machine_cap = ki->machine_cap;
-        v->api_slots = (const uint32_t *)(ki + 1);
+        v->api_slots = (const PolicyKeySlot *)(ki + 1);
         v->machine_slots = v->api_slots + ki->api_cap;
     }
 }
@@ -254,7 +254,7 @@ uint32_t policy_key_hash(const uint8_t bin[16])
 /* One table of the key index: size, power-of-two cap larger than the table, slot values in
    range and exactly N used. That is all memory safety needs: probes end at an empty slot and
    land on real records; a crafted index could only make a lookup miss. */
-static const char *check_index_table(const uint32_t *slots, uint32_t cap, uint32_t n,
+static const char *check_index_table(const PolicyKeySlot *slots, uint32_t cap, uint32_t n,
                                      const char *what)
 {
     if (n == 0 && cap == 0) {
@@ -266,10 +266,10 @@ static const char *check_index_table(const uint32_t *slots, uint32_t cap, uint32
     }
     uint32_t used = 0;
     for (uint32_t i = 0; i < cap; i++) {
-        if (slots[i] > n) {
+        if (slots[i].rec > n) {
             return policy_why("key index: %s slot %u points past the table", what, i);
         }
-        used += slots[i] != 0;
+        used += slots[i].rec != 0;
     }
     return used == n ? NULL : policy_why("key index: %s has %u slots used for %u keys", what,
                                          used, n);
@@ -285,12 +285,12 @@ static const char *check_index(const PolicyCheck *c)
         return "key index is shorter than its header";
     }
     const PolicyKeyIndex *ki = (const PolicyKeyIndex *)(c->base + sec->off);
-    uint64_t want = sizeof *ki + 4 * ((uint64_t)ki->api_cap + ki->machine_cap);
+    uint64_t want = sizeof *ki + sizeof(PolicyKeySlot) * ((uint64_t)ki->api_cap + ki->machine_cap);
     if (sec->size != want) {
         return policy_why("key index is %u bytes, its capacities need %llu", sec->size,
                           (unsigned long long)want);
     }
-    const uint32_t *slots = (const uint32_t *)(ki + 1);
+    const PolicyKeySlot *slots = (const PolicyKeySlot *)(ki + 1);
     const char *why = check_index_table(slots, ki->api_cap, c->sec[POLICY_SEC_APIKEYS]->count,
                                         "api keys");
     return why ? why : check_index_table(slots + ki->api_cap, ki->machine_cap,
@@ -369,21 +369,21 @@ const PolicyKey *policy_find_key(const PolicyView *v, int machines, const char *
         return NULL;
     }
     const PolicyKey *t = machines ? v->machines : v->apikeys;
-    const uint32_t *slots = machines ? v->machine_slots : v->api_slots;
+    const PolicyKeySlot *slots = machines ? v->machine_slots : v->api_slots;
     uint32_t cap = machines ? v->machine_cap : v->api_cap;
     if (slots) {
-        /* the index: one slot and one record touched, the name itself never read */
+        /* the index: one slot touched (it repeats the record's bin and case mask); the record
+           and the name are not read */
         if (!cap) {
             return NULL;
         }
         for (uint32_t i = policy_key_hash(bin) & (cap - 1);; i = (i + 1) & (cap - 1)) {
-            uint32_t r = slots[i];
-            if (!r) {
+            const PolicyKeySlot *sl = &slots[i];
+            if (!sl->rec) {
                 return NULL;
             }
-            const PolicyKey *k = &t[r - 1];
-            if (k->upper == upper && memcmp(k->bin, bin, 16) == 0) {
-                return k;
+            if (sl->upper == upper && memcmp(sl->bin, bin, 16) == 0) {
+                return &t[sl->rec - 1];
             }
         }
     }

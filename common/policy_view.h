@@ -33,7 +33,7 @@ typedef struct PolicyView {
     const PolicyListener *listeners;
     uint32_t nlisteners;
     const uint32_t *lines;               /* NULL in a stripped policy */
-    const uint32_t *api_slots, *machine_slots;   /* key index; NULL: binary search */
+    const PolicyKeySlot *api_slots, *machine_slots;   /* key index; NULL: binary search */
     uint32_t api_cap, machine_cap;
 } PolicyView;
 

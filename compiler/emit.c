@@ -291,8 +291,9 @@ static void build_index(Buf *out, const Buf *api, const Buf *machine)
     uint32_t caps[2];
     for (int t = 0; t < 2; t++) {
         uint32_t n = (uint32_t)(tabs[t]->n / sizeof(PolicyKey)), cap = n ? 4 : 0;
-        while (cap && cap < 2 * n + 1) {
-            cap *= 2;   /* load at most one half: short probes */
+        while (cap && cap < n + n / 4 + 1) {
+            cap *= 2;   /* load at most 0.8: a smaller index stays in the cache; the probes of
+                           linear probing at that load still fall in one or two cache lines */
         }
         caps[t] = cap;
     }
@@ -300,17 +301,21 @@ static void build_index(Buf *out, const Buf *api, const Buf *machine)
     ki.machine_cap = caps[1];
     buf_add(out, &ki, sizeof ki, 8);
     for (int t = 0; t < 2; t++) {
-        size_t at = buf_add(out, NULL, (size_t)caps[t] * 4, 4);
+        size_t at = buf_add(out, NULL, (size_t)caps[t] * sizeof(PolicyKeySlot), 8);
         if (out->oom) {
             return;
         }
         uint32_t n = (uint32_t)(tabs[t]->n / sizeof(PolicyKey));
         for (uint32_t i = 0; i < n; i++) {
             const PolicyKey *k = (const PolicyKey *)tabs[t]->p + i;
-            uint32_t *slots = (uint32_t *)(out->p + at), j;
-            for (j = policy_key_hash(k->bin) & (caps[t] - 1); slots[j]; j = (j + 1) & (caps[t] - 1)) {
+            PolicyKeySlot *slots = (PolicyKeySlot *)(out->p + at);
+            uint32_t j;
+            for (j = policy_key_hash(k->bin) & (caps[t] - 1); slots[j].rec;
+                 j = (j + 1) & (caps[t] - 1)) {
             }
-            slots[j] = i + 1;
+            memcpy(slots[j].bin, k->bin, 16);
+            slots[j].rec = i + 1;
+            slots[j].upper = k->upper;
         }
     }
 }

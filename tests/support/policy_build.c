@@ -341,6 +341,30 @@ const char *policy_build_load(const uint8_t *p, size_t n, PolicyView *v)
     return why ? keep : NULL;
 }
 
+/* With a key index, a record is findable only if its slot repeats its bin and case mask: a
+   flipped slot (checksum recomputed) loads but misroutes, like a forged record would. */
+static int index_agrees(const PolicyView *v, int m, uint32_t i, const PolicyKey *k)
+{
+    const PolicyKeySlot *slots = m ? v->machine_slots : v->api_slots;
+    uint32_t cap = m ? v->machine_cap : v->api_cap;
+    if (!slots) {
+        return 1;
+    }
+    int seen = 0;
+    for (uint32_t j = 0; j < cap; j++) {
+        if (slots[j].rec == i + 1) {
+            if (seen || slots[j].upper != k->upper || memcmp(slots[j].bin, k->bin, 16) != 0) {
+                return 0;
+            }
+            seen = 1;
+        } else if (slots[j].rec && slots[j].upper == k->upper &&
+                   memcmp(slots[j].bin, k->bin, 16) == 0) {
+            return 0;   /* another slot claims this key first */
+        }
+    }
+    return seen;
+}
+
 const char *policy_build_walk(const PolicyView *v)
 {
     static const char *const probes[] = { "localhost", "10.1.2.3", "apps.cpu", "system.load",
@@ -360,7 +384,8 @@ const char *policy_build_walk(const PolicyView *v)
                 uint32_t upper;
                 const PolicyKey *found = policy_find_key(v, m, z, k->text.len);
                 if (guid_parse_case(z, k->text.len, bin, &upper) == 0 &&
-                    memcmp(bin, k->bin, 16) == 0 && upper == k->upper && found != k) {
+                    memcmp(bin, k->bin, 16) == 0 && upper == k->upper &&
+                    index_agrees(v, m, i, k) && found != k) {
                     snprintf(msg, sizeof msg, "%s %u '%s': policy_find_key found %p, want %p",
                              kind, i, testutil_esc(z, k->text.len), (const void *)found,
                              (const void *)k);
