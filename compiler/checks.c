@@ -9,6 +9,7 @@
 
 #include "confdir.h"
 #include "dest.h"
+#include "pattern.h"
 #include "types.h"
 
 static DiagLoc at_entry_key(const Model *m, const Entry *e)
@@ -116,6 +117,17 @@ static void check_stream_section(Node *n)
     }
 }
 
+/* The words of a pattern value, split exactly as Netdata splits them (pattern.c), so these
+   checks see the same words as the lint and the matcher. 0 when out of memory. */
+static int words(Model *m, const Entry *e, PatList *pl)
+{
+    if (pattern_parse(m->arena, e->val.z, e->val.n, pl) != 0) {
+        m->diag->oom = 1;
+        return 0;
+    }
+    return 1;
+}
+
 /* ---- API-key and machine sections --------------------------------------------------------- */
 
 static void check_allow_from(Model *m, const Entry *e)
@@ -129,22 +141,19 @@ static void check_allow_from(Model *m, const Entry *e)
                  "to refuse everyone or '*' to say so");
         return;
     }
-    for (uint32_t i = 0; i < e->val.n;) {
-        while (i < e->val.n && (e->val.z[i] == ' ' || e->val.z[i] == '\t')) {
-            i++;
-        }
-        uint32_t b = i;
-        while (i < e->val.n && e->val.z[i] != ' ' && e->val.z[i] != '\t') {
-            i++;
-        }
-        const char *w = e->val.z + b;
-        size_t wn = i - b;
-        size_t skip = wn && w[0] == '!' ? 1 : 0;
-        if ((wn - skip == 9 && memcmp(w + skip, "127.0.0.1", 9) == 0) ||
-            (wn - skip == 3 && memcmp(w + skip, "::1", 3) == 0)) {
-            Diag *g = diag_add(m->diag, DIAG_LOCALHOST_IP, at_value(m, e, b + skip, wn - skip),
+    PatList pl;
+    if (!words(m, e, &pl)) {
+        return;
+    }
+    for (uint32_t i = 0; i < pl.n; i++) {
+        const PatWord *w = &pl.w[i];
+        if ((w->n == 9 && memcmp(w->text, "127.0.0.1", 9) == 0) ||
+            (w->n == 3 && memcmp(w->text, "::1", 3) == 0)) {
+            uint32_t neg = (uint32_t)w->negative;
+            Diag *g = diag_add(m->diag, DIAG_LOCALHOST_IP,
+                               at_value(m, e, w->off + neg, w->len - neg),
                                "Netdata matches a local child as 'localhost', never as '%.*s'; "
-                               "this word matches nothing", (int)(wn - skip), w + skip);
+                               "this word matches nothing", (int)w->n, w->text);
             diag_fixit(m->diag, g, "localhost", 9);
         }
     }
@@ -265,52 +274,37 @@ static void check_bind_to(Node *n)
 
 /* Netdata's "heuristic" DNS mode: on when some word could be a host name (letters or a
    wildcard; an exact 'localhost' does not count) and no word holds ':' (IPv6). */
-static int dns_heuristic_on(const Entry *e)
+static int dns_heuristic_on(const PatList *pl)
 {
     int name = 0;
-    for (uint32_t i = 0; i < e->val.n;) {
-        while (i < e->val.n && (e->val.z[i] == ' ' || e->val.z[i] == '\t')) {
-            i++;
-        }
-        uint32_t b = i;
-        while (i < e->val.n && e->val.z[i] != ' ' && e->val.z[i] != '\t') {
-            i++;
-        }
-        const char *w = e->val.z + b;
-        uint32_t wn = i - b;
-        if (wn && w[0] == '!') {
-            w++;
-            wn--;
-        }
-        if (memchr(w, ':', wn)) {
+    for (uint32_t i = 0; i < pl->n; i++) {
+        const PatWord *w = &pl->w[i];
+        if (memchr(w->text, ':', w->n)) {
             return 0;
         }
-        if (wn == 9 && memcmp(w, "localhost", 9) == 0) {
+        if (w->n == 9 && memcmp(w->text, "localhost", 9) == 0) {
             continue;
         }
-        for (uint32_t k = 0; k < wn; k++) {
-            char c = w[k];
+        for (uint32_t k = 0; k < w->n; k++) {
+            char c = w->text[k];
             name |= c == '*' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
         }
     }
     return name;
 }
 
-/* A positive word from offset FROM on that could match a host name (a letter, or a leading
-   '*'), which is what lets a name check admit an address a negative word refused. */
-static int later_name_word(const Entry *e, uint32_t from)
+/* A positive word after word FROM that could match a host name (a letter, or a leading '*'),
+   which is what lets a name check admit an address a negative word refused. */
+static int later_name_word(const PatList *pl, uint32_t from)
 {
-    for (uint32_t i = from; i < e->val.n;) {
-        while (i < e->val.n && (e->val.z[i] == ' ' || e->val.z[i] == '\t')) {
-            i++;
-        }
-        uint32_t b = i;
+    for (uint32_t i = from + 1; i < pl->n; i++) {
+        const PatWord *w = &pl->w[i];
         int letter = 0;
-        while (i < e->val.n && e->val.z[i] != ' ' && e->val.z[i] != '\t') {
-            char c = e->val.z[i++];
+        for (uint32_t k = 0; k < w->n; k++) {
+            char c = w->text[k];
             letter |= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
         }
-        if (i > b && e->val.z[b] != '!' && (letter || e->val.z[b] == '*')) {
+        if (!w->negative && (letter || w->text[0] == '*')) {
             return 1;
         }
     }
@@ -318,27 +312,23 @@ static int later_name_word(const Entry *e, uint32_t from)
 }
 
 /* With DNS on, a negative word only filters the IP: the host name is tried next (spec 4.2). */
-static void dns_negative(Model *m, const Entry *e, const Entry *dns, const char *dnskey)
+static void dns_negative(Model *m, const Entry *e, const PatList *pl, const Entry *dns,
+                         const char *dnskey)
 {
-    for (uint32_t i = 0; i < e->val.n; i++) {
-        if (e->val.z[i] == '!' && (i == 0 || e->val.z[i - 1] == ' ' || e->val.z[i - 1] == '\t')) {
-            uint32_t b = i;
-            while (i < e->val.n && e->val.z[i] != ' ' && e->val.z[i] != '\t') {
-                i++;
-            }
-            if (!later_name_word(e, i)) {
-                continue;   /* no later word can match a host name: the IP check decides */
-            }
-            Diag *g = diag_add(m->diag, DIAG_PAT_DNS_NEGATIVE, at_value(m, e, b, i - b),
-                               "with DNS lookups on, '%.*s' only keeps that address out while "
-                               "its host name matches no later word: Netdata tries the name "
-                               "next; set '%s' to no to make it reliable", (int)(i - b),
-                               e->val.z + b, dnskey);
-            if (dns) {
-                diag_note(m->diag, g, at_entry_key(m, dns), "DNS lookups chosen here");
-            }
-            return;
+    for (uint32_t i = 0; i < pl->n; i++) {
+        const PatWord *w = &pl->w[i];
+        if (!w->negative || !later_name_word(pl, i)) {
+            continue;   /* no later word can match a host name: the IP check decides */
         }
+        Diag *g = diag_add(m->diag, DIAG_PAT_DNS_NEGATIVE, at_value(m, e, w->off, w->len),
+                           "with DNS lookups on, '%.*s' only keeps that address out while its "
+                           "host name matches no later word: Netdata tries the name next; set "
+                           "'%s' to no to make it reliable", (int)w->len, e->val.z + w->off,
+                           dnskey);
+        if (dns) {
+            diag_note(m->diag, g, at_entry_key(m, dns), "DNS lookups chosen here");
+        }
+        return;
     }
 }
 
@@ -365,14 +355,16 @@ static void check_dns_hang(Node *n)
             const char *mode = dns ? NULL : row && row->dflt ? row->dflt : "heuristic";
             int heuristic = dns ? !(val_is(dns, "yes") || val_is(dns, "no"))
                                 : strcmp(mode, "heuristic") == 0;   /* bad values fall back */
-            if (dns ? val_is(dns, "yes") : strcmp(mode, "yes") == 0) {
-                dns_negative(m, e, dns, dnskey);
+            PatList pl;
+            if (!words(m, e, &pl)) {
+                continue;
+            }
+            int dns_on = dns ? val_is(dns, "yes") : strcmp(mode, "yes") == 0;
+            if (dns_on || (heuristic && dns_heuristic_on(&pl))) {
+                dns_negative(m, e, &pl, dns, dnskey);
             }
             if (!heuristic) {
                 continue;
-            }
-            if (dns_heuristic_on(e)) {
-                dns_negative(m, e, dns, dnskey);
             }
             for (uint32_t i = 1; i + 1 < e->val.n; i++) {
                 if (e->val.z[i] == '*' && e->val.z[i + 1] == '*' && e->val.z[i - 1] != '*' &&
