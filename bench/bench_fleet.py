@@ -22,6 +22,8 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from run import arg_chunks  # noqa: E402  (one ARG_MAX splitter for every bench)
 BENCH = os.path.join(ROOT, "build", "bench")
 FLEET = os.path.join(BENCH, "fleet-topology")
 TARGET_S = 2.0
@@ -30,20 +32,6 @@ TARGET_S = 2.0
 def fail(msg):
     print("bench_fleet: " + msg, file=sys.stderr)
     sys.exit(1)
-
-
-def arg_chunks(dirs, fixed):
-    limit = max(os.sysconf("SC_ARG_MAX") // 2 - 4096, 16384)
-    chunks, cur, size = [], [], sum(len(a) + 1 for a in fixed)
-    for d in dirs:
-        if cur and size + len(d) + 1 > limit:
-            chunks.append(cur)
-            cur, size = [], sum(len(a) + 1 for a in fixed)
-        cur.append(d)
-        size += len(d) + 1
-    if cur:
-        chunks.append(cur)
-    return chunks
 
 
 def timed(cmds, runs, cwd, ok=(0, 1)):
