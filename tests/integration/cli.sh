@@ -322,4 +322,16 @@ for fmt in text json sarif; do
     done
 done
 
+# compile: warnings alone compile; -Werror refuses and writes nothing (README: compile)
+run compile "$tmp/warn" -o "$tmp/warn.policy"
+expect_rc 0 "compile of a warnings-only config"
+checks=$((checks + 1))
+[ -s "$tmp/warn.policy" ] || bad "a policy file written" "no file"
+run compile -Werror "$tmp/warn" -o "$tmp/warn.policy"
+expect_rc 1 "compile -Werror of a warnings-only config"
+checks=$((checks + 1))
+[ ! -e "$tmp/warn.policy" ] || bad "the stale policy removed" "it is still there"
+checks=$((checks + 1))
+! ls "$tmp"/warn.policy.tmp.* >/dev/null 2>&1 || bad "no temporary file left" "$(ls "$tmp"/warn.policy.tmp.*)"
+
 report cli
