@@ -59,6 +59,20 @@ COMPILER_LIB = [
     "compiler/verify_cmd.c",
 ]
 RUNTIME_LIB = ["runtime/admit.c", "runtime/match.c", "runtime/policy.c"]
+# streamd only (linked into streamd, unit tests and fuzzers, not into streamc); main is separate
+STREAMD_LIB = [
+    "runtime/child_cfg.c",
+    "runtime/log.c",
+    "runtime/net.c",
+    "runtime/net_listen.c",
+    "runtime/receiver.c",
+    "runtime/rrd.c",
+    "runtime/rrd_collect.c",
+    "runtime/storage.c",
+    "runtime/storage_ram.c",
+    "runtime/tls.c",
+]
+STREAMD_MAIN = "runtime/streamd.c"
 GENERATED = ["$gen/conf_lex.c", "$gen/conf_parse.c", "$gen/schema_tables.c"]
 GEN_HEADERS = ["$gen/conf_parse.h", "$gen/schema_tables.h"]
 UNIT_TESTS = [
@@ -202,6 +216,7 @@ def main():
                    f"-fsanitize=fuzzer-no-link,address,undefined {warn} {inc}")
         n.variable("bench_cflags", f"-std=c11 -D_GNU_SOURCE -O2 -DNDEBUG {warn} {inc}")
         n.variable("libs", "-lxxhash -lcrypto")
+        n.variable("dlibs", "-lssl -lcrypto -lpthread -lm")
         n.line()
         n.rule("cc", "$cc -MMD -MF $out.d $cflags -c $in -o $out", depfile="$out.d", deps="gcc",
                description="CC $out")
@@ -238,6 +253,19 @@ def main():
                 objs.append(o)
             lib = f"$builddir/{v}/libstreamc.a"
             n.build(lib, "ar", objs)
+            dobjs = []
+            for src in STREAMD_LIB:
+                o = obj(v, src)
+                n.build(o, "cc", src, order_only=GEN_HEADERS, variables={"cflags": cflags})
+                dobjs.append(o)
+            dlib = f"$builddir/{v}/libstreamd.a"
+            n.build(dlib, "ar", dobjs)
+            dexe = "streamd" if v == "normal" else f"$builddir/{v}/streamd"
+            if os.path.exists(STREAMD_MAIN):
+                dmain = obj(v, STREAMD_MAIN)
+                n.build(dmain, "cc", STREAMD_MAIN, order_only=GEN_HEADERS, variables={"cflags": cflags})
+                n.build(dexe, "link", [dmain, dlib, lib], variables={"ldflags": ldflags,
+                                                                   "libs": "$libs $dlibs"})
             main_o = obj(v, "compiler/main.c")
             n.build(main_o, "cc", "compiler/main.c", order_only=GEN_HEADERS, variables={"cflags": cflags})
             exe = "streamc" if v == "normal" else f"$builddir/{v}/streamc"
@@ -251,20 +279,21 @@ def main():
                 for b in BENCH:
                     bo = obj(v, f"bench/{b}.c")
                     n.build(bo, "cc", f"bench/{b}.c", order_only=GEN_HEADERS, variables={"cflags": cflags})
-                    n.build(f"$builddir/bench/{b}", "link", [bo] + support + [lib])
+                    n.build(f"$builddir/bench/{b}", "link", [bo] + support + [dlib, lib],
+                            variables={"libs": "$libs $dlibs"})
                 continue
             tests = []
             for t in UNIT_TESTS:
                 to = obj(v, f"tests/unit/{t}.c")
                 n.build(to, "cc", f"tests/unit/{t}.c", order_only=GEN_HEADERS, variables={"cflags": cflags})
                 te = f"$builddir/{v}/test/{t}"
-                n.build(te, "link", [to] + support + [lib], variables={"ldflags": ldflags,
-                                                         "libs": "$libs -lcmocka"})
+                n.build(te, "link", [to] + support + [dlib, lib], variables={"ldflags": ldflags,
+                                                         "libs": "$libs $dlibs -lcmocka"})
                 tests.append(te)
             run = "run_test" if v == "normal" else "run_asan"
             env = "" if v == "normal" else \
                 "ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1"
-            n.build(run, "tests", implicit=tests + [exe], variables={"variant": v, "env": env})
+            n.build(run, "tests", implicit=tests + [exe] + ([dexe] if os.path.exists(STREAMD_MAIN) else []), variables={"variant": v, "env": env})
         n.line()
 
         fuzzers = []
@@ -273,13 +302,14 @@ def main():
             n.build(fo, "cc", f"tests/fuzz/{fz}.c", order_only=GEN_HEADERS,
                     variables={"cflags": "$fuzz_cflags", "cc": "clang"})
             fobjs = []
-            for src in COMMON + COMPILER_LIB + RUNTIME_LIB + GENERATED + SUPPORT:
+            for src in COMMON + COMPILER_LIB + RUNTIME_LIB + STREAMD_LIB + GENERATED + SUPPORT:
                 o = obj("fuzz", src)
                 fobjs.append(o)
             n.build(f"$builddir/fuzz/{fz}", "link", [fo] + fobjs,
-                    variables={"cc": "clang", "ldflags": "-fsanitize=fuzzer,address,undefined"})
+                    variables={"cc": "clang", "ldflags": "-fsanitize=fuzzer,address,undefined",
+                               "libs": "$libs $dlibs"})
             fuzzers.append(f"$builddir/fuzz/{fz}")
-        for src in COMMON + COMPILER_LIB + RUNTIME_LIB + GENERATED + SUPPORT:
+        for src in COMMON + COMPILER_LIB + RUNTIME_LIB + STREAMD_LIB + GENERATED + SUPPORT:
             n.build(obj("fuzz", src), "cc", src, order_only=GEN_HEADERS,
                     variables={"cflags": "$fuzz_cflags" + (LEMPAR_RELAX if src in GENERATED else ""),
                                "cc": "clang"})
@@ -297,7 +327,7 @@ def main():
         n.build("bench", "phony", "run_bench")
         n.build("demo", "phony", "run_demo")
         n.build("build.ninja", "configure", implicit=["configure.py"])
-        defaults = ["streamc"] + (["$builddir/asan/streamc"] if args.sanitize else [])
+        defaults = ["streamc"] + (["streamd"] if os.path.exists(STREAMD_MAIN) else []) + (["$builddir/asan/streamc"] if args.sanitize else [])
         n.default(defaults)
     print("configure: wrote build.ninja" + (" (missing: " + " ".join(missing) + ")" if missing else ""))
 

@@ -1,0 +1,591 @@
+/*
+** net.c - streamd's event loops (net.h).
+**
+** Each loop thread owns an epoll set holding every listener (EPOLLEXCLUSIVE, so one loop
+** wakes per connection) and the connections it accepted; a connection never moves between
+** loops, so its state needs no lock. Level-triggered: a loop that stops reading early is
+** woken again, which keeps one busy child from starving the others. The loop also wakes once
+** a second for timeouts: 60 s for the first request, 600 s of silence on a stream (Netdata's
+** receive timeout), and receivers that a newer connection for the same host replaced.
+**
+** A connection: [TLS detection + handshake] -> first request -> either an API answer (written,
+** then closed: Connection: close) or a stream (the prompt, then lines until EOF or error).
+*/
+#include "net_internal.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "admit.h"
+#include "http_api.h"
+#include "http_req.h"
+#include "log.h"
+#include "receiver.h"
+#include "tls.h"
+
+#define FIRST_REQUEST_TIMEOUT 60   /* [web] timeout for first request (default) */
+#define STREAM_TIMEOUT 600         /* the receiver's socket timeout in 1.37.1 */
+#define READS_PER_EVENT 64
+
+enum { ST_DETECT, ST_TLS, ST_REQUEST, ST_STREAM, ST_WRITE };
+
+struct Conn {
+    int fd;
+    int state;
+    Loop *loop;
+    const Listener *l;
+    SSL *ssl;
+    int want_write;              /* OpenSSL waits for EPOLLOUT */
+    ConnPeer peer;
+    char *in;                    /* the first request (HTTP_MAX_REQUEST bytes) */
+    size_t in_len;
+    char *out;                   /* pending output; the connection closes once it drained */
+    size_t out_len, out_off;
+    Receiver *rx;
+    int64_t since, last_io;
+    unsigned events;
+    Conn *prev, *next;
+};
+
+static Streamd *sd_of(const Conn *c)
+{
+    return c->loop->net->sd;
+}
+
+/* ---- connection lifetime ------------------------------------------------------------------ */
+
+static void conn_close(Conn *c, const char *why)
+{
+    Loop *lp = c->loop;
+    if (c->rx) {
+        receiver_detach(sd_of(c), c->rx, why);
+        free(c->rx);
+    }
+    if (c->ssl) {
+        SSL_free(c->ssl);
+    }
+    epoll_ctl(lp->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    free(c->in);
+    free(c->out);
+    if (c->prev) {
+        c->prev->next = c->next;
+    } else {
+        lp->conns = c->next;
+    }
+    if (c->next) {
+        c->next->prev = c->prev;
+    }
+    lp->nconns--;
+    free(c);
+}
+
+static void set_events(Conn *c, unsigned ev)
+{
+    if (ev == c->events) {
+        return;
+    }
+    struct epoll_event e = { .events = ev, .data.ptr = c };
+    epoll_ctl(c->loop->ep, EPOLL_CTL_MOD, c->fd, &e);
+    c->events = ev;
+}
+
+static ssize_t conn_read(Conn *c, void *buf, size_t n)
+{
+    if (c->ssl) {
+        return tls_read(c->ssl, buf, n, &c->want_write);
+    }
+    ssize_t r;
+    do {
+        r = recv(c->fd, buf, n, 0);
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+static ssize_t conn_write(Conn *c, const void *buf, size_t n)
+{
+    if (c->ssl) {
+        return tls_write(c->ssl, buf, n, &c->want_write);
+    }
+    ssize_t r;
+    do {
+        r = send(c->fd, buf, n, MSG_NOSIGNAL);
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+/* Write what is pending; 1 drained, 0 waiting for EPOLLOUT, -1 failed. */
+static int flush_out(Conn *c)
+{
+    while (c->out_off < c->out_len) {
+        ssize_t w = conn_write(c, c->out + c->out_off, c->out_len - c->out_off);
+        if (w < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                set_events(c, c->ssl && !c->want_write ? EPOLLIN : EPOLLOUT);
+                return 0;
+            }
+            return -1;
+        }
+        c->out_off += (size_t)w;
+    }
+    return 1;
+}
+
+/* Queue BUF (taking ownership) and close once it is written. */
+static void reply_and_close(Conn *c, char *buf, size_t n)
+{
+    free(c->out);
+    c->out = buf;
+    c->out_len = n;
+    c->out_off = 0;
+    c->state = ST_WRITE;
+    free(c->in);
+    c->in = NULL;
+    int rc = flush_out(c);
+    if (rc != 0) {
+        conn_close(c, NULL);
+    }
+}
+
+static void error_page(Conn *c, int status, const char *body)
+{
+    char *buf = malloc(1024);
+    if (!buf) {
+        conn_close(c, NULL);
+        return;
+    }
+    size_t n = http_error_page(buf, 1024, status, body);
+    reply_and_close(c, buf, n < 1024 ? n : 1023);
+}
+
+/* ---- the first request --------------------------------------------------------------------- */
+
+static void serve_api(Conn *c, const HttpRequest *q)
+{
+    Streamd *sd = sd_of(c);
+    /* A port in SSL "default" or "force" mode with a certificate redirects plain HTTP
+       (config-semantics §4.3); unix sockets never redirect. */
+    if (sd->tls && !c->ssl && !c->peer.unix_sock && (!c->l->pl || c->l->pl->ssl != 1)) {
+        char *buf = malloc(2048);
+        if (!buf) {
+            conn_close(c, NULL);
+            return;
+        }
+        const char *host = q->host ? q->host : "localhost";
+        int n = snprintf(buf, 2048, "HTTP/1.1 301 Moved Permanently\r\nLocation: https://%s%s%s%s"
+                         "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", host,
+                         q->path ? q->path : "/", *q->query ? "?" : "", q->query);
+        reply_and_close(c, buf, n > 0 && n < 2048 ? (size_t)n : 0);
+        return;
+    }
+    HttpApiResponse resp;
+    http_api_handle(sd->db, q, receiver_now_s(), &resp);
+    char head[1024];
+    size_t hn = http_resp_header(head, sizeof head, resp.status, resp.content_type,
+                                 resp.body.len, 0);
+    if (hn >= sizeof head) {
+        hn = sizeof head - 1;
+    }
+    char *buf = malloc(hn + resp.body.len + 1);
+    if (!buf) {
+        http_api_response_free(&resp);
+        conn_close(c, NULL);
+        return;
+    }
+    memcpy(buf, head, hn);
+    if (resp.body.len) {
+        memcpy(buf + hn, resp.body.p, resp.body.len);
+    }
+    size_t total = hn + resp.body.len;
+    http_api_response_free(&resp);
+    reply_and_close(c, buf, total);
+}
+
+static void serve_stream(Conn *c, const HttpRequest *q)
+{
+    Receiver *rx = calloc(1, sizeof *rx);
+    char reply[1024];
+    size_t n = 0;
+    if (!rx) {
+        conn_close(c, NULL);
+        return;
+    }
+    int ok = receiver_handshake(sd_of(c), q, &c->peer, rx, reply, sizeof reply, &n);
+    if (!ok) {
+        free(rx);
+        char *buf = n ? malloc(n) : NULL;
+        if (n && !buf) {
+            conn_close(c, NULL);
+            return;
+        }
+        if (n) {
+            memcpy(buf, reply, n);
+        }
+        reply_and_close(c, buf, n);
+        return;
+    }
+    c->rx = rx;
+    free(c->in);
+    c->in = NULL;
+    /* The prompt goes out in one write (a 1.37.1 child reads it with one recv): the socket's
+       buffer is empty at this point, so a short write means the peer is gone. */
+    ssize_t w = conn_write(c, reply, n);
+    if (w != (ssize_t)n) {
+        conn_close(c, "STREAM: cannot send the prompt to the child");
+        return;
+    }
+    c->state = ST_STREAM;
+    c->last_io = receiver_now_s();
+    set_events(c, EPOLLIN);
+}
+
+static void handle_request(Conn *c, size_t hlen)
+{
+    HttpRequest *q = malloc(sizeof *q);
+    if (!q) {
+        conn_close(c, NULL);
+        return;
+    }
+    http_req_parse(q, c->in, hlen, c->in_len - hlen);
+    if (q->bad) {
+        error_page(c, q->bad_status, q->bad_body);
+    } else if (q->method == HTTP_M_STREAM) {
+        serve_stream(c, q);
+    } else if (q->method == HTTP_M_GET) {
+        serve_api(c, q);
+    } else {
+        error_page(c, 400, HTTP_BODY_NOT_UNDERSTOOD);
+    }
+    free(q);
+}
+
+/* ---- per-state progress -------------------------------------------------------------------- */
+
+static void step_request(Conn *c)
+{
+    if (!c->in && !(c->in = malloc(HTTP_MAX_REQUEST))) {
+        conn_close(c, NULL);
+        return;
+    }
+    for (;;) {
+        if (c->in_len == HTTP_MAX_REQUEST) {
+            error_page(c, 400, HTTP_BODY_NOT_UNDERSTOOD);
+            return;
+        }
+        ssize_t r = conn_read(c, c->in + c->in_len, HTTP_MAX_REQUEST - c->in_len);
+        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+            conn_close(c, NULL);
+            return;
+        }
+        if (r < 0) {
+            set_events(c, c->want_write ? EPOLLOUT : EPOLLIN);
+            return;
+        }
+        c->in_len += (size_t)r;
+        long hlen = http_req_header_len(c->in, c->in_len);
+        if (hlen < 0) {
+            error_page(c, 400, HTTP_BODY_NOT_UNDERSTOOD);
+            return;
+        }
+        if (hlen > 0) {
+            handle_request(c, (size_t)hlen);
+            return;
+        }
+    }
+}
+
+static void step_stream(Conn *c)
+{
+    Streamd *sd = sd_of(c);
+    if (receiver_replaced(c->rx)) {
+        conn_close(c, NULL);
+        return;
+    }
+    for (int i = 0; i < READS_PER_EVENT || c->ssl; i++) {
+        size_t room;
+        char *p = wire_reader_space(&c->rx->rd, &room);
+        if (!room) {
+            conn_close(c, "STREAM: the receive buffer is full");   /* cannot happen: lines are cut */
+            return;
+        }
+        ssize_t r = conn_read(c, p, room);
+        if (r == 0) {
+            conn_close(c, "STREAM: read_stream(): EOF while reading data from socket!");
+            return;
+        }
+        if (r < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                set_events(c, c->want_write ? EPOLLOUT : EPOLLIN);
+                return;
+            }
+            conn_close(c, "STREAM: read_stream() failed to read from socket!");
+            return;
+        }
+        c->last_io = receiver_now_s();
+        wire_reader_commit(&c->rx->rd, (size_t)r);
+        if (receiver_process(sd, c->rx) != 0) {
+            conn_close(c, NULL);
+            return;
+        }
+    }
+}
+
+static void step(Conn *c)
+{
+    if (c->state == ST_DETECT) {
+        int t = tls_detect(c->fd);
+        if (t == -1) {
+            return;
+        }
+        if (t == -2) {
+            conn_close(c, NULL);
+            return;
+        }
+        if (t == 1) {
+            c->ssl = SSL_new(sd_of(c)->tls);
+            if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1) {
+                conn_close(c, NULL);
+                return;
+            }
+            c->peer.tls = 1;
+            c->state = ST_TLS;
+        } else {
+            c->state = ST_REQUEST;
+        }
+    }
+    if (c->state == ST_TLS) {
+        int rc = tls_accept(c->ssl, &c->want_write);
+        if (rc < 0) {
+            log_line(LOG_ERR, "SSL: handshake with [%s]:%s failed: %s", c->peer.ip, c->peer.port,
+                     tls_error());
+            conn_close(c, NULL);
+            return;
+        }
+        if (rc == 0) {
+            set_events(c, c->want_write ? EPOLLOUT : EPOLLIN);
+            return;
+        }
+        c->state = ST_REQUEST;
+        set_events(c, EPOLLIN);
+    }
+    if (c->state == ST_REQUEST) {
+        step_request(c);
+    } else if (c->state == ST_STREAM) {
+        step_stream(c);
+    } else if (c->state == ST_WRITE) {
+        if (flush_out(c) != 0) {
+            conn_close(c, NULL);
+        }
+    }
+}
+
+/* ---- accept ---------------------------------------------------------------------------------- */
+
+static void accept_one(Loop *lp, const Listener *l)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+        return;   /* another loop took it, or the peer went away */
+    }
+    Conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        close(fd);
+        return;
+    }
+    c->fd = fd;
+    c->loop = lp;
+    c->l = l;
+    c->since = c->last_io = receiver_now_s();
+    c->peer.unix_sock = l->unix_sock;
+    c->peer.local_port = l->unix_sock ? NULL : l->port;
+    if (l->unix_sock) {
+        snprintf(c->peer.ip, sizeof c->peer.ip, "localhost");
+        snprintf(c->peer.port, sizeof c->peer.port, "0");
+    } else if (getnameinfo((struct sockaddr *)&ss, sl, c->peer.ip, sizeof c->peer.ip,
+                           c->peer.port, sizeof c->peer.port,
+                           NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+        snprintf(c->peer.ip, sizeof c->peer.ip, "UNKNOWN");
+    }
+    /* [web] allow connections from, at accept time: admission's web checks with an empty
+       request stop there when the client is not allowed to connect at all. */
+    AdmitRequest ar;
+    admit_request_init(&ar);
+    ar.client_ip = c->peer.ip;
+    ar.client_port = c->peer.port;
+    ar.local_port = c->peer.local_port;
+    AdmitResult res = admit_stream(lp->net->sd->v, &ar);
+    if (res.code == ADMIT_CONNECTION_DENIED) {
+        log_lines(LOG_ERR, res.log);
+        close(fd);
+        free(c);
+        return;
+    }
+    c->state = lp->net->sd->tls && !l->unix_sock ? ST_DETECT : ST_REQUEST;
+    c->next = lp->conns;
+    if (lp->conns) {
+        lp->conns->prev = c;
+    }
+    lp->conns = c;
+    lp->nconns++;
+    struct epoll_event e = { .events = EPOLLIN, .data.ptr = c };
+    c->events = EPOLLIN;
+    if (epoll_ctl(lp->ep, EPOLL_CTL_ADD, fd, &e) != 0) {
+        conn_close(c, NULL);
+    }
+}
+
+/* ---- the loop -------------------------------------------------------------------------------- */
+
+static void timeouts(Loop *lp)
+{
+    int64_t now = receiver_now_s();
+    Conn *next;
+    for (Conn *c = lp->conns; c; c = next) {
+        next = c->next;
+        if (c->state == ST_STREAM) {
+            if (receiver_replaced(c->rx)) {
+                conn_close(c, NULL);
+            } else if (now - c->last_io > STREAM_TIMEOUT) {
+                conn_close(c, "STREAM: read_stream() failed to read from socket!");
+            }
+        } else if (now - c->since > FIRST_REQUEST_TIMEOUT) {
+            conn_close(c, NULL);
+        }
+    }
+}
+
+/* Listener entries are tagged by pointing into the listener array; the wake fd by the loop. */
+static void *loop_main(void *arg)
+{
+    Loop *lp = arg;
+    Net *n = lp->net;
+    struct epoll_event ev[64];
+    int64_t last_tick = receiver_now_s();
+    while (!n->sd->stop) {
+        int k = epoll_wait(lp->ep, ev, 64, 1000);
+        for (int i = 0; i < k; i++) {
+            void *p = ev[i].data.ptr;
+            if (p == lp) {
+                uint64_t v;
+                ssize_t r = read(lp->wake, &v, sizeof v);
+                (void)r;
+                continue;
+            }
+            if (p >= (void *)n->listeners && p < (void *)(n->listeners + n->nlisteners)) {
+                accept_one(lp, p);
+                continue;
+            }
+            step(p);
+        }
+        int64_t now = receiver_now_s();
+        if (now != last_tick) {
+            last_tick = now;
+            timeouts(lp);
+        }
+    }
+    while (lp->conns) {
+        conn_close(lp->conns, NULL);
+    }
+    return NULL;
+}
+
+Net *net_open(Streamd *sd, char *why, size_t whycap)
+{
+    Net *n = calloc(1, sizeof *n);
+    if (!n) {
+        snprintf(why, whycap, "out of memory");
+        return NULL;
+    }
+    n->sd = sd;
+    if (net_open_listeners(n) != 0) {
+        snprintf(why, whycap, "none of the [web] bind to listeners could be opened");
+        net_free(n);
+        return NULL;
+    }
+    n->nloops = sd->threads < 1 ? 1 : sd->threads > NET_MAX_LOOPS ? NET_MAX_LOOPS : sd->threads;
+    for (int i = 0; i < n->nloops; i++) {
+        Loop *lp = &n->loops[i];
+        lp->id = i;
+        lp->net = n;
+        lp->ep = epoll_create1(EPOLL_CLOEXEC);
+        lp->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (lp->ep < 0 || lp->wake < 0) {
+            snprintf(why, whycap, "epoll/eventfd: %s", strerror(errno));
+            n->nloops = i + 1;
+            net_free(n);
+            return NULL;
+        }
+        struct epoll_event e = { .events = EPOLLIN, .data.ptr = lp };
+        epoll_ctl(lp->ep, EPOLL_CTL_ADD, lp->wake, &e);
+        for (int j = 0; j < n->nlisteners; j++) {
+            struct epoll_event le = { .events = EPOLLIN | EPOLLEXCLUSIVE,
+                                      .data.ptr = &n->listeners[j] };
+            epoll_ctl(lp->ep, EPOLL_CTL_ADD, n->listeners[j].fd, &le);
+        }
+    }
+    return n;
+}
+
+int net_start(Net *n)
+{
+    for (int i = 0; i < n->nloops; i++) {
+        if (pthread_create(&n->loops[i].th, NULL, loop_main, &n->loops[i]) != 0) {
+            return -1;
+        }
+        n->loops[i].started = 1;
+    }
+    return 0;
+}
+
+void net_stop(Net *n)
+{
+    n->sd->stop = 1;
+    for (int i = 0; i < n->nloops; i++) {
+        uint64_t one = 1;
+        ssize_t w = write(n->loops[i].wake, &one, sizeof one);
+        (void)w;
+    }
+}
+
+void net_join(Net *n)
+{
+    for (int i = 0; i < n->nloops; i++) {
+        if (n->loops[i].started) {
+            pthread_join(n->loops[i].th, NULL);
+            n->loops[i].started = 0;
+        }
+    }
+}
+
+void net_free(Net *n)
+{
+    if (!n) {
+        return;
+    }
+    for (int i = 0; i < n->nloops; i++) {
+        if (n->loops[i].ep >= 0) {
+            close(n->loops[i].ep);
+        }
+        if (n->loops[i].wake >= 0) {
+            close(n->loops[i].wake);
+        }
+    }
+    for (int j = 0; j < n->nlisteners; j++) {
+        close(n->listeners[j].fd);
+    }
+    free(n);
+}
+
+int net_listener_count(const Net *n)
+{
+    return n->nlisteners;
+}

@@ -1,0 +1,54 @@
+/*
+** receiver.h - the parent side of one streaming connection: the STREAM handshake (admission
+** by admit_stream() with the live state only a running parent has, the host attached or
+** created with the settings the policy gives that child, the prompt for the capabilities we
+** implement), then the command stream applied to the host, then the detach.
+** Socket-free: net.c moves the bytes.
+*/
+#ifndef STREAMC_RECEIVER_H
+#define STREAMC_RECEIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http_req.h"
+#include "ingest.h"
+#include "streamd.h"
+#include "wire.h"
+
+typedef struct ConnPeer {
+    char ip[64];                 /* numeric, as getnameinfo gives it ("localhost" for unix) */
+    char port[16];
+    const char *local_port;      /* the listener's port text (admission picks the listener) */
+    int tls;
+    int unix_sock;
+} ConnPeer;
+
+typedef struct Receiver {
+    RrdHost *host;
+    uint64_t gen;                /* host->receiver_gen when we attached */
+    Ingest in;
+    WireReader rd;
+    ConnPeer peer;
+    char ip[64];                 /* the client as Netdata logs it (after the localhost rewrite) */
+} Receiver;
+
+/* Decide on the STREAM request REQ from PEER. Writes the bytes to send into REPLY (at most CAP;
+   *LEN may be 0: close without a word). Returns 1 when accepted (R is attached and ready), 0
+   when refused. Logs what Netdata logs. */
+int receiver_handshake(Streamd *sd, const HttpRequest *req, const ConnPeer *peer, Receiver *r,
+                       char *reply, size_t cap, size_t *len);
+
+/* Apply every complete line in R->rd. 0: go on; -1: the session ends (logged). */
+int receiver_process(Streamd *sd, Receiver *r);
+
+/* 1 when a newer receiver took over this host (we must close). */
+int receiver_replaced(const Receiver *r);
+
+/* The connection ended; WHY is Netdata's log text for it (NULL: none). Frees R's buffers. */
+void receiver_detach(Streamd *sd, Receiver *r, const char *why);
+
+/* Seconds since the epoch. */
+int64_t receiver_now_s(void);
+
+#endif

@@ -1,0 +1,124 @@
+/*
+** tls.c - server-side TLS for streamd (tls.h). OpenSSL runs non-blocking on the event loop's
+** sockets: every call may ask for more input or output, which we map onto EAGAIN plus the
+** event to wait for, so the connection code treats TLS and plain sockets alike.
+*/
+#include "tls.h"
+
+#include <errno.h>
+#include <openssl/err.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+const char *tls_error(void)
+{
+    static __thread char buf[256];
+    unsigned long e = ERR_get_error();
+    if (!e) {
+        snprintf(buf, sizeof buf, "no OpenSSL error recorded");
+    } else {
+        ERR_error_string_n(e, buf, sizeof buf);
+    }
+    ERR_clear_error();
+    return buf;
+}
+
+SSL_CTX *tls_server_new(const char *cert, const char *key, const char **why)
+{
+    struct stat st;
+    if (!cert || !key || !*cert || !*key || stat(cert, &st) != 0 || stat(key, &st) != 0) {
+        *why = "ssl certificate or ssl key file not found";
+        return NULL;
+    }
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx) {
+        *why = tls_error();
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+        *why = tls_error();
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+void tls_server_free(SSL_CTX *ctx)
+{
+    SSL_CTX_free(ctx);
+}
+
+int tls_detect(int fd)
+{
+    unsigned char b;
+    ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 1) {
+        return b == 0x16;   /* TLS record type "handshake": no HTTP method starts with it */
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        return -1;
+    }
+    return -2;
+}
+
+/* Map an SSL_* result to our conventions. */
+static int want(SSL *ssl, int rc, int *want_write)
+{
+    int e = SSL_get_error(ssl, rc);
+    *want_write = 0;
+    if (e == SSL_ERROR_WANT_READ) {
+        errno = EAGAIN;
+        return 0;
+    }
+    if (e == SSL_ERROR_WANT_WRITE) {
+        *want_write = 1;
+        errno = EAGAIN;
+        return 0;
+    }
+    if (e == SSL_ERROR_ZERO_RETURN) {
+        return 1;   /* clean close_notify */
+    }
+    errno = EPROTO;
+    ERR_clear_error();
+    return -1;
+}
+
+int tls_accept(SSL *ssl, int *want_write)
+{
+    int rc = SSL_accept(ssl);
+    if (rc == 1) {
+        return 1;
+    }
+    int w = want(ssl, rc, want_write);
+    return w == 0 ? 0 : -1;
+}
+
+ssize_t tls_read(SSL *ssl, void *buf, size_t n, int *want_write)
+{
+    int rc = SSL_read(ssl, buf, n > 0x7fffffff ? 0x7fffffff : (int)n);
+    if (rc > 0) {
+        *want_write = 0;
+        return rc;
+    }
+    int w = want(ssl, rc, want_write);
+    return w == 1 ? 0 : -1;
+}
+
+ssize_t tls_write(SSL *ssl, const void *buf, size_t n, int *want_write)
+{
+    int rc = SSL_write(ssl, buf, n > 0x7fffffff ? 0x7fffffff : (int)n);
+    if (rc > 0) {
+        *want_write = 0;
+        return rc;
+    }
+    int w = want(ssl, rc, want_write);
+    if (w == 1) {
+        errno = EPIPE;
+    }
+    return -1;
+}
