@@ -3,7 +3,9 @@
 
 Standard library only (as ninja's own configure.py). Usage:
     ./configure.py [--deps] [--debug] [--sanitize] [--cc CC]
---deps      apt-get install every missing Debian package (no-op when all are present)
+--deps      apt-get install every missing Debian package (no-op when all are present), then the
+            real Netdata 1.37.1 via tests/interop/netdata.sh install when /usr/sbin/netdata is
+            missing (the streamd interop tests need it; its service is kept disabled)
 --debug     -O0 for the default variant
 --sanitize  also build the ASan+UBSan variant by default (it always exists as `ninja asan`)
 """
@@ -62,15 +64,22 @@ RUNTIME_LIB = ["runtime/admit.c", "runtime/match.c", "runtime/policy.c"]
 # streamd only (linked into streamd, unit tests and fuzzers, not into streamc); main is separate
 STREAMD_LIB = [
     "runtime/child_cfg.c",
+    "runtime/http_api.c",
+    "runtime/http_api_data.c",
+    "runtime/http_req.c",
+    "runtime/ingest.c",
     "runtime/log.c",
     "runtime/net.c",
     "runtime/net_listen.c",
     "runtime/receiver.c",
     "runtime/rrd.c",
     "runtime/rrd_collect.c",
+    "runtime/sbuf.c",
     "runtime/storage.c",
     "runtime/storage_ram.c",
+    "runtime/stream_caps.c",
     "runtime/tls.c",
+    "runtime/wire.c",
 ]
 STREAMD_MAIN = "runtime/streamd.c"
 GENERATED = ["$gen/conf_lex.c", "$gen/conf_parse.c", "$gen/schema_tables.c"]
@@ -82,23 +91,33 @@ UNIT_TESTS = [
     "test_diag",
     "test_fleet_graph",
     "test_guid",
+    "test_http_api",
+    "test_http_req",
+    "test_ingest",
     "test_lex",
     "test_model",
     "test_pattern",
     "test_policy",
     "test_policy_flip",
+    "test_rrd",
     "test_schema",
     "test_source",
+    "test_storage",
+    "test_stream_caps",
     "test_suggest",
     "test_types",
+    "test_wire",
 ]
 # Lemon's template (lempar.c) defines optional entry points without prototypes and has unused
 # locals; these warnings are about code we do not write, so they are off for generated files only.
 LEMPAR_RELAX = " -Wno-missing-prototypes -Wno-unused-parameter -Wno-unused-variable"
-FUZZ = ["fuzz_blob", "fuzz_conf", "fuzz_dest", "fuzz_fleet", "fuzz_pattern"]
+FUZZ = ["fuzz_blob", "fuzz_conf", "fuzz_dest", "fuzz_fleet", "fuzz_http", "fuzz_pattern", "fuzz_wire"]
 # linked into unit tests, fuzzers and benches only: the reference matcher (Netdata's algorithm)
 SUPPORT = ["tests/support/policy_build.c", "tests/support/ref_pattern.c", "tests/support/testutil.c"]
 BENCH = ["bench_check", "bench_match", "bench_policy"]
+# bench helpers that are not benches themselves (run.py runs only bench_*): the synthetic
+# children of bench/bench_streamd.py, standalone (libc + pthreads, no project library)
+BENCH_TOOLS = ["loadgen"]
 
 
 class Writer:
@@ -189,6 +208,10 @@ def main():
     if missing and args.deps:
         install(missing)
         missing = probe()
+    if args.deps and not os.path.exists("/usr/sbin/netdata"):
+        here = os.path.dirname(os.path.abspath(__file__))
+        subprocess.check_call(["bash", os.path.join(here, "tests", "interop", "netdata.sh"),
+                               "install"])
     if missing:
         # clang and its runtime are needed only for fuzz and asan; say so but keep going.
         hard = [p for p in missing if p not in ("clang", "libclang-rt-14-dev")]
@@ -281,6 +304,10 @@ def main():
                     n.build(bo, "cc", f"bench/{b}.c", order_only=GEN_HEADERS, variables={"cflags": cflags})
                     n.build(f"$builddir/bench/{b}", "link", [bo] + support + [dlib, lib],
                             variables={"libs": "$libs $dlibs"})
+                for b in BENCH_TOOLS:
+                    bo = obj(v, f"bench/{b}.c")
+                    n.build(bo, "cc", f"bench/{b}.c", variables={"cflags": cflags})
+                    n.build(f"$builddir/bench/{b}", "link", [bo], variables={"libs": "-lpthread"})
                 continue
             tests = []
             for t in UNIT_TESTS:
@@ -315,7 +342,8 @@ def main():
                                "cc": "clang"})
         n.build("run_fuzz", "fuzzrun", fuzzers)
         n.build("run_bench", "benchrun", implicit=[f"$builddir/bench/{b}" for b in BENCH] +
-                ["$builddir/bench/streamc"])
+                ["$builddir/bench/streamc"] + [f"$builddir/bench/{b}" for b in BENCH_TOOLS] +
+                (["$builddir/bench/streamd"] if os.path.exists(STREAMD_MAIN) else []))
         n.build("run_demo", "demo", implicit=["streamc"])
         n.line()
         n.rule("copy", "cp $in $out", description="COPY $out")

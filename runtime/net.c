@@ -201,7 +201,7 @@ static void serve_api(Conn *c, const HttpRequest *q)
     }
     memcpy(buf, head, hn);
     if (resp.body.len) {
-        memcpy(buf + hn, resp.body.p, resp.body.len);
+        memcpy(buf + hn, resp.body.s, resp.body.len);
     }
     size_t total = hn + resp.body.len;
     http_api_response_free(&resp);

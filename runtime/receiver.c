@@ -159,6 +159,11 @@ int receiver_handshake(Streamd *sd, const HttpRequest *q, const ConnPeer *p, Rec
                      "structure.", q->hostname, ip, p->port);
             return 0;   /* Netdata's check 15: the socket is just closed */
         }
+        static const char *const modes[] = { "none", "ram", "map", "save", "alloc", "dbengine" };
+        int m = cfg.memory_mode >= 0 && cfg.memory_mode <= 5 ? cfg.memory_mode : 1;
+        log_line(LOG_INFO, "STREAM %s [receive from [%s]:%s]: new host, memory mode %s%s, "
+                 "history %ld", q->hostname, ip, p->port, modes[m],
+                 h->storage_fallback ? " (not implemented yet: kept in ram)" : "", cfg.history);
     }
     uint64_t caps = stream_caps_from_ver(q->ver, STREAM_CAPS_OURS);
     pthread_mutex_lock(&h->lock);

@@ -386,6 +386,9 @@ RrdChart *rrd_chart_upsert(RrdHost *h, const RrdChartDef *def, const char **why)
             name = NULL;
         }
     }
+    if (empty(name)) {
+        name = NULL;
+    }
     int update_every = def->update_every > 0 ? def->update_every
                                              : (h->cfg.update_every > 0 ? h->cfg.update_every : 1);
 

@@ -38,8 +38,9 @@
 **     collection (and is then 0); prev = the previous collection time, then the previous slot.
 **     So the stored value is a per-second rate whatever update_every is. The remainder left after
 **     the last slot is carried to the next collection (not after the priming one).
-**   others: the last slot crossed gets calc itself; earlier slots get the straight line from
-**     the previous value to calc, evaluated at S.
+**   others: the last slot crossed gets calc itself; an earlier slot S gets the line from
+**     (prev, previous value) to (now, calc) evaluated at S, where prev is as above: Netdata
+**     moves the line's start to each slot it passes but keeps the previous value there.
 **   A slot is stored empty when the round is not stored (priming), the dimension got no SET,
 **     has fewer than two SETs since its reset, or when 3 or more slots remain to be filled
 **     counting this one (Netdata's "gap when lost iterations above" = 1, plus 2): a collection

@@ -57,12 +57,13 @@ uint64_t stream_caps_from_ver(const char *ver, uint64_t own);
    V2 prompt: VCAPS -> CAPS itself; VN -> 5 with COMPRESSION, else 4 with CLABELS, else 3. */
 uint64_t stream_caps_reply_version(uint64_t caps);
 
-/* The exact prompt bytes for CAPS (no terminator); returns the full length even when CAP cuts
-   it (OUT is NUL-terminated when CAP > 0). */
+/* The exact prompt bytes for CAPS (no terminator counted): VCAPS -> VN prefix + CAPS in decimal,
+   VN -> VN prefix + 3/4/5, V2 -> the V2 prompt, else the V1 prompt. Returns the bytes written
+   (at most CAP; a NUL follows only when there is room). */
 size_t stream_caps_prompt(uint64_t caps, char *out, size_t cap);
 
 /* "VCAPS HLABELS ... " as Netdata logs the set, each name with a trailing space; returns the
-   full length as stream_caps_prompt does. */
+   bytes written as stream_caps_prompt does ("" for an empty set). */
 size_t stream_caps_names(uint64_t caps, char *out, size_t cap);
 
 /* Child side: how a 1.37.1 child classifies the parent's reply. */
@@ -78,7 +79,8 @@ typedef enum {
 /* Read the reply BUF[0..n) (one recv) the way a 1.37.1 child does: longer than the VN prefix
    and shorter than prefix + 30 and starting with it -> the number after it (decimal, optional
    '-', at most 29 digits read, stops at the first non-digit); otherwise an exact match of a
-   fixed string. Returns the version (> 0: 1 = V1 prompt, 2 = V2, else the VN number), or 0 when
+   fixed string (the bare 45-byte prefix itself is such a string and means version 3). Returns
+   the version (> 0: 1 = V1 prompt, 2 = V2, else the VN number), or 0 when
    not OK; *KIND (may be NULL) gets the class and *POSTPONE_S (may be NULL) the seconds a 1.37.1
    child waits before trying this destination again (0 after success). */
 int32_t stream_caps_parse_reply(const char *buf, size_t n, StreamReplyKind *kind,

@@ -8,8 +8,9 @@
                 optional `args` (extra arguments, one line), `expected` (exact stdout) and
                 `status` (exit code). streamc runs as `streamc check [args] .` inside the case
                 directory. --update rewrites expected/status from the current output.
-3. integration: every tests/integration/*.sh and *.py, run with STREAMC=<binary> in the
-                environment; exit status 0 passes, anything else fails (nothing is skipped).
+3. integration: every tests/integration/*.sh and *.py, run with STREAMC=<binary> and
+                STREAMD=<binary> in the environment; exit status 0 passes, anything else
+                fails (nothing is skipped).
 """
 import argparse
 import os
@@ -28,7 +29,9 @@ def main():
     args = ap.parse_args()
     build = os.path.join(ROOT, "build", args.variant)
     streamc = os.path.join(ROOT, "streamc") if args.variant == "normal" else os.path.join(build, "streamc")
-    env = dict(os.environ, STREAMC=streamc, STREAMC_ROOT=ROOT, STREAMC_VARIANT=args.variant)
+    streamd = os.path.join(ROOT, "streamd") if args.variant == "normal" else os.path.join(build, "streamd")
+    env = dict(os.environ, STREAMC=streamc, STREAMD=streamd, STREAMC_ROOT=ROOT,
+               STREAMC_VARIANT=args.variant)
     passed, failed = [], []
 
     def record(name, ok, detail=""):

@@ -1,0 +1,749 @@
+/*
+** ingest.c - applies the lines of a Netdata 1.37.1 child's command stream to an RrdHost
+** (ingest.h). One row per keyword in `commands`; each handler reads its words the way 1.37.1's
+** pluginsd_parser.c / receiver.c handler does, and leaves 1.37.1's log text in in->err when the
+** line ends the session, or in in->note when 1.37.1 logs and goes on.
+**
+** Does not: read sockets, log, answer the child (no REPLAY_CHART, no FUNCTION calls), or store
+** replicated samples. Deliberate differences from 1.37.1, each marked "differs:" below: the two
+** CLABEL inputs that crash 1.37.1 disconnect instead; our own bounds (rrd.h) disconnect with our
+** own line; an unknown keyword also gets a note (1.37.1 logs nothing).
+*/
+#include "ingest.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guid.h"
+#include "wire.h"
+
+typedef IngestStatus (*CommandFn)(Ingest *in, char **w, size_t n, uint64_t now_ut);
+
+typedef struct Command {
+    const char *name;
+    CommandFn fn;
+} Command;
+
+/* ---- helpers ----------------------------------------------------------------------------- */
+
+__attribute__((format(printf, 2, 3)))
+static IngestStatus fail(Ingest *in, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(in->err, sizeof(in->err), fmt, ap);
+    va_end(ap);
+    return INGEST_DISCONNECT;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void note(Ingest *in, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(in->note, sizeof(in->note), fmt, ap);
+    va_end(ap);
+}
+
+/* Like 1.37.1's get_word(): NULL past the last word. */
+static const char *word(char **w, size_t n, size_t i)
+{
+    return i < n ? w[i] : NULL;
+}
+
+static const char *host_name(const Ingest *in)
+{
+    return in->h->hostname ? in->h->hostname : "";
+}
+
+/* Peer text for our own messages: at most 100 bytes, control bytes as '?', "..." when cut. */
+static const char *clip(char *dst, size_t cap, const char *s)
+{
+    size_t i = 0;
+    for (; s[i] && i + 4 < cap && i < 100; i++) {
+        unsigned char c = (unsigned char)s[i];
+        dst[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    if (s[i]) {
+        memcpy(dst + i, "...", 3);
+        i += 3;
+    }
+    dst[i] = '\0';
+    return dst;
+}
+
+/* 1.37.1's str2ull/str2ul: leading decimal digits only (at most 30), wrapping on overflow. */
+static uint64_t digits(const char *s, size_t max)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < max && s[i] >= '0' && s[i] <= '9'; i++) {
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    return v;
+}
+
+/* 1.37.1's str2l / str2i: an optional '-', then digits; the 30-byte window counts the '-'. */
+static int64_t signed_digits(const char *s)
+{
+    int neg = *s == '-';
+    uint64_t v = digits(s + neg, 30 - (size_t)neg);
+    return (int64_t)(neg ? 0 - v : v);
+}
+
+static int str2i(const char *s)
+{
+    return (int)(uint32_t)signed_digits(s);   /* int arithmetic wraps mod 2^32 in 1.37.1 */
+}
+
+/*
+** 1.37.1's str2ndd (VARIABLE values): sign, "nan"/"inf", digits, '.', digits; an exponent hands
+** the whole text to strtod. *END is where reading stopped.
+*/
+static double ndd(const char *s, const char **end)
+{
+    const char *start = s;
+    int neg = 0;
+    if (*s == '-') {
+        neg = 1;
+        s++;
+    } else if (*s == '+') {
+        s++;
+    } else if (s[0] == 'n' && s[1] == 'a' && s[2] == 'n') {
+        *end = s + 3;
+        return NAN;
+    } else if (s[0] == 'i' && s[1] == 'n' && s[2] == 'f') {
+        *end = s + 3;
+        return INFINITY;
+    }
+    uint64_t ip = 0, dp = 0;
+    int dd = 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        ip = ip * 10 + (uint64_t)(*s - '0');
+    }
+    if (*s == '.') {
+        for (s++; *s >= '0' && *s <= '9'; s++, dd++) {
+            dp = dp * 10 + (uint64_t)(*s - '0');
+        }
+    }
+    if (*s == 'e' || *s == 'E') {
+        char *e;
+        double v = strtod(start, &e);
+        *end = e;
+        return v;
+    }
+    *end = s;
+    double v = (double)ip + (dd ? (double)dp / pow(10.0, dd) : 0.0);
+    return neg ? -v : v;
+}
+
+/* The current chart, or NULL with 1.37.1's message in err. */
+static RrdChart *require_chart(Ingest *in, const char *cmd, const char *parent)
+{
+    if (!in->cur) {
+        fail(in, "PLUGINSD: command %s requires a chart defined via command %s, but is not set.",
+             cmd, parent);
+    }
+    return in->cur;
+}
+
+static RrdChart *find_chart(Ingest *in, const char *id, const char *cmd)
+{
+    if (!id || !*id) {
+        fail(in, "PLUGINSD: 'host:%s' got a %s without a chart id.", host_name(in), cmd);
+        return NULL;
+    }
+    RrdChart *c = rrd_chart_find(in->h, id);
+    if (!c) {
+        fail(in, "PLUGINSD: 'host:%s/chart:%s' got a %s but chart does not exist.", host_name(in),
+             id, cmd);
+    }
+    return c;
+}
+
+static RrdDim *find_dim(Ingest *in, RrdChart *c, const char *id, const char *cmd)
+{
+    if (!id || !*id) {
+        fail(in, "PLUGINSD: 'host:%s/chart:%s' got a %s, without a dimension.", host_name(in),
+             c->id, cmd);
+        return NULL;
+    }
+    RrdDim *d = rrd_dim_find(c, id);
+    if (!d) {
+        fail(in, "PLUGINSD: 'host:%s/chart:%s/dim:%s' got a %s but dimension does not exist.",
+             host_name(in), c->id, id, cmd);
+    }
+    return d;
+}
+
+static void replay_reset(Ingest *in)
+{
+    in->rset_enabled = 0;
+    in->replay_start_s = in->replay_end_s = 0;
+}
+
+/* ---- definitions ------------------------------------------------------------------------- */
+
+static IngestStatus cmd_chart(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)now_ut;
+    const char *type = word(w, n, 1), *name = word(w, n, 2), *prio = word(w, n, 8);
+    const char *every = word(w, n, 9), *plugin = word(w, n, 11);
+    const char *dot = type ? strchr(type, '.') : NULL;
+    if (!dot || dot == type || !dot[1]) {
+        return fail(in, "PLUGINSD: 'host:%s' requested a CHART, without a type.id. Disabling it.",
+                    host_name(in));
+    }
+    /* the name rules ("type." prefix, NULL, equal to the id) are rrd_chart_upsert's */
+    RrdChartDef def = {
+        .id = type,
+        .name = name,
+        .title = word(w, n, 3) ? word(w, n, 3) : "",
+        .units = word(w, n, 4) ? word(w, n, 4) : "unknown",
+        .family = word(w, n, 5) && *word(w, n, 5) ? word(w, n, 5) : NULL,
+        .context = word(w, n, 6) && *word(w, n, 6) ? word(w, n, 6) : NULL,
+        .chart_type = word(w, n, 7),
+        .priority = prio && *prio ? str2i(prio) : 1000,
+        .update_every = every && *every ? str2i(every) : 0,    /* 0: the node default */
+        .options = word(w, n, 10),
+        .plugin = plugin && *plugin ? plugin : in->peer,
+        .module = word(w, n, 12),
+    };
+    const char *why = NULL;
+    RrdChart *c = rrd_chart_upsert(in->h, &def, &why);
+    if (!c) {
+        /* differs: 1.37.1 has no chart limit and cuts ids at 200 bytes silently */
+        char id[128];
+        return fail(in, "PLUGINSD: 'host:%s' requested a CHART '%s' that cannot be stored: %s; "
+                    "disconnecting", host_name(in), clip(id, sizeof(id), type),
+                    why ? why : "unknown reason");
+    }
+    in->cur = c;
+    return INGEST_OK;
+}
+
+static IngestStatus cmd_dimension(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)now_ut;
+    RrdChart *c = require_chart(in, "DIMENSION", "CHART");
+    if (!c) {
+        return INGEST_DISCONNECT;
+    }
+    const char *id = word(w, n, 1), *alg = word(w, n, 3);
+    const char *mul = word(w, n, 4), *div = word(w, n, 5);
+    if (!id) {
+        return fail(in, "PLUGINSD: 'host:%s/chart:%s' got a DIMENSION, without an id. Disabling "
+                    "it.", host_name(in), c->id);
+    }
+    RrdDimDef def = {
+        .id = id,
+        .name = word(w, n, 2),
+        .algorithm = alg && *alg ? alg : "absolute",
+        .multiplier = mul && *mul ? strtol(mul, NULL, 0) : 1,
+        .divisor = div && *div ? strtol(div, NULL, 0) : 1,
+        .options = word(w, n, 6),
+    };
+    def.multiplier = def.multiplier ? def.multiplier : 1;
+    def.divisor = def.divisor ? def.divisor : 1;
+    const char *why = NULL;
+    if (!rrd_dim_upsert(in->h, c, &def, &why)) {
+        /* differs: 1.37.1 has no dimension limit */
+        char d[128];
+        return fail(in, "PLUGINSD: 'host:%s/chart:%s' requested a DIMENSION '%s' that cannot be "
+                    "stored: %s; disconnecting", host_name(in), c->id, clip(d, sizeof(d), id),
+                    why ? why : "unknown reason");
+    }
+    return INGEST_OK;
+}
+
+static IngestStatus cmd_clabel(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)now_ut;
+    const char *name = word(w, n, 1), *value = word(w, n, 2), *source = word(w, n, 3);
+    if (!name || !value) {
+        return fail(in, "Ignoring malformed or empty CHART LABEL command.");
+    }
+    if (!source) {
+        /* differs: 1.37.1 reads the missing word and crashes */
+        return fail(in, "PLUGINSD: 'host:%s' got a CLABEL without a label source (Netdata 1.37.1 "
+                    "crashes on this); disconnecting", host_name(in));
+    }
+    if (!*source) {
+        return fail(in, "Ignoring malformed or empty CHART LABEL command.");
+    }
+    if (!in->clabel_chart) {
+        if (!in->cur) {
+            /* differs: 1.37.1 dereferences the missing chart and crashes */
+            return fail(in, "PLUGINSD: 'host:%s' got a CLABEL without a chart defined via CHART "
+                        "or BEGIN (Netdata 1.37.1 crashes on this); disconnecting", host_name(in));
+        }
+        in->clabel_chart = in->cur;     /* 1.37.1 keeps adding to this chart until the commit */
+        rrd_labels_clear(&in->chart_labels);
+    }
+    uint32_t src = (uint32_t)signed_digits(source);
+    /* applied at once (1.37.1 adds to the live labels); the commit drops the ones not resent */
+    if (rrd_labels_set(&in->clabel_chart->labels, name, value, src) != 0 ||
+        rrd_labels_set(&in->chart_labels, name, value, src) != 0) {
+        char a[128];
+        note(in, "PLUGINSD: 'host:%s/chart:%s' cannot keep chart label '%s': more than %d labels",
+             host_name(in), in->clabel_chart->id, clip(a, sizeof(a), name), RRD_MAX_LABELS);
+    }
+    return INGEST_OK;
+}
+
+static IngestStatus cmd_clabel_commit(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)w, (void)n, (void)now_ut;
+    if (!require_chart(in, "CLABEL_COMMIT", "BEGIN")) {
+        return INGEST_DISCONNECT;
+    }
+    if (!in->clabel_chart) {
+        return fail(in, "PLUGINSD: 'host:%s' got CLABEL_COMMIT, without a CHART or BEGIN. "
+                    "Ignoring it.", host_name(in));
+    }
+    rrd_labels_commit(&in->clabel_chart->labels, &in->chart_labels);
+    in->clabel_chart = NULL;
+    return INGEST_OK;
+}
+
+/* Replication is never negotiated by streamd, so a real child does not send this; 1.37.1 would
+   answer with REPLAY_CHART, we accept it silently after the same checks. */
+static IngestStatus cmd_chart_definition_end(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    RrdChart *c = require_chart(in, "CHART_DEFINITION_END", "CHART");
+    if (!c) {
+        return INGEST_DISCONNECT;
+    }
+    const char *f = word(w, n, 1), *l = word(w, n, 2), *t = word(w, n, 3);
+    long long first = f && *f ? (long long)digits(f, 30) : 0;
+    long long last = l && *l ? (long long)digits(l, 30) : 0;
+    long long world = t && *t ? (long long)digits(t, 30) : (long long)(now_ut / 1000000);
+    if ((first || last) && (!first || !last)) {
+        note(in, "PLUGINSD REPLAY ERROR: 'host:%s/chart:%s' got a CHART_DEFINITION_END with "
+             "malformed timings (first time %lld, last time %lld, world time %lld).",
+             host_name(in), c->id, first, last, world);
+    }
+    return INGEST_OK;
+}
+
+static IngestStatus cmd_function(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)now_ut;
+    int global = 0;
+    size_t i = 1;
+    if (n >= 2 && strcmp(w[1], "GLOBAL") == 0) {
+        global = 1;
+        i++;
+    }
+    const char *name = word(w, n, i), *timeout = word(w, n, i + 1), *help = word(w, n, i + 2);
+    RrdChart *c = global ? NULL : in->cur;
+    if (!global && !c) {
+        note(in, "PLUGINSD: command FUNCTION requires a chart defined via command CHART, but is "
+             "not set.");
+    }
+    if (!timeout || !name || !help) {
+        return fail(in, "PLUGINSD: 'host:%s/chart:%s' got a FUNCTION, without providing the "
+                    "required data (global = '%s', name = '%s', timeout = '%s', help = '%s'). "
+                    "Ignoring it.", host_name(in), c ? c->id : "(unset)", c ? "no" : "yes",
+                    name ? name : "(unset)", timeout ? timeout : "(unset)", help ? help : "(unset)");
+    }
+    return INGEST_OK;       /* we never call functions: the declaration is not kept */
+}
+
+/* ---- collection -------------------------------------------------------------------------- */
+
+static IngestStatus cmd_begin(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)now_ut;
+    const char *us = word(w, n, 2);
+    RrdChart *c = find_chart(in, word(w, n, 1), "BEGIN");
+    if (!c) {
+        return INGEST_DISCONNECT;
+    }
+    in->cur = c;
+    rrd_chart_begin(c, us && *us ? digits(us, 30) : 0);
+    return INGEST_OK;
+}
+
+static IngestStatus cmd_set(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)now_ut;
+    RrdChart *c = require_chart(in, "SET", "CHART");
+    if (!c) {
+        return INGEST_DISCONNECT;
+    }
+    RrdDim *d = find_dim(in, c, word(w, n, 1), "SET");
+    if (!d) {
+        return INGEST_DISCONNECT;
+    }
+    const char *v = word(w, n, 2);
+    if (v && *v) {                      /* an empty value leaves a gap */
+        rrd_dim_set(d, strtoll(v, NULL, 0));
+    }
+    return INGEST_OK;
+}
+
+static IngestStatus cmd_end(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)w, (void)n;
+    RrdChart *c = require_chart(in, "END", "BEGIN");
+    if (!c) {
+        return INGEST_DISCONNECT;
+    }
+    in->cur = NULL;
+    in->updates++;
+    rrd_chart_end(in->h, c, now_ut);
+    return INGEST_OK;
+}
+
+static IngestStatus cmd_variable(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)now_ut;
+    const char *name = word(w, n, 1), *value = word(w, n, 2);
+    RrdChart *c = in->cur;
+    const char *cid = c ? c->id : "UNSET";
+    int global = c == NULL;
+    if (name && *name) {
+        int host = strcmp(name, "GLOBAL") == 0 || strcmp(name, "HOST") == 0;
+        if (host || strcmp(name, "LOCAL") == 0 || strcmp(name, "CHART") == 0) {
+            global = host;
+            name = word(w, n, 2);
+            value = word(w, n, 3);
+        }
+    }
+    if (!name || !*name) {
+        return fail(in, "PLUGINSD: 'host:%s/chart:%s' got a VARIABLE without a variable name. "
+                    "Disabling it.", host_name(in), cid);
+    }
+    if (!value || !*value) {
+        note(in, "PLUGINSD: 'host:%s/chart:%s' cannot set %s VARIABLE '%s' to an empty value",
+             host_name(in), cid, global ? "HOST" : "CHART", name);
+        return INGEST_OK;
+    }
+    if (!global && !c) {
+        return fail(in, "PLUGINSD: 'host:%s/chart:%s' cannot update CHART VARIABLE '%s' without a "
+                    "chart", host_name(in), cid, name);
+    }
+    const char *end = value;
+    double v = ndd(value, &end);
+    if (*end) {
+        if (end == value) {
+            note(in, "PLUGINSD: 'host:%s/chart:%s' the value '%s' of VARIABLE '%s' cannot be "
+                 "parsed as a number", host_name(in), cid, value, name);
+        } else {
+            note(in, "PLUGINSD: 'host:%s/chart:%s' the value '%s' of VARIABLE '%s' has leftovers: "
+                 "'%s'", host_name(in), cid, value, name, end);
+        }
+    }
+    if (global) {
+        char text[64];
+        snprintf(text, sizeof(text), "%.7f", v);
+        if (rrd_labels_set(&in->h->host_vars, name, text, 0) != 0) {
+            note(in, "PLUGINSD: 'host:%s' cannot find/create HOST VARIABLE '%s'", host_name(in),
+                 name);
+        }
+    }
+    /* chart variables are only used by health checks, which streamd does not run: not kept */
+    return INGEST_OK;
+}
+
+/* ---- host metadata ----------------------------------------------------------------------- */
+
+static IngestStatus cmd_label(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)now_ut;
+    const char *name = word(w, n, 1), *source = word(w, n, 2);
+    char *value = n > 3 ? w[3] : NULL;
+    if (!name || !source || !value) {
+        return fail(in, "PLUGINSD: ignoring malformed or empty LABEL command.");
+    }
+    if (n > 4) {
+        /* 1.37.1 rebuilds the value from words 3.. joined by single spaces; the words lie in
+           order in the line with at least one byte between them, so the join fits in place */
+        char *d = value + strlen(value);
+        for (size_t i = 4; i < n; i++) {
+            size_t k = strlen(w[i]);
+            *d++ = ' ';
+            memmove(d, w[i], k);
+            d += k;
+        }
+        *d = '\0';
+    }
+    in->host_labels_started = 1;
+    if (rrd_labels_set(&in->host_labels, name, value, (uint32_t)signed_digits(source)) != 0) {
+        char a[128];
+        note(in, "PLUGINSD: 'host:%s' cannot keep host label '%s': more than %d labels",
+             host_name(in), clip(a, sizeof(a), name), RRD_MAX_LABELS);
+    }
+    return INGEST_OK;
+}
+
+static IngestStatus cmd_overwrite(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)w, (void)n, (void)now_ut;
+    if (in->host_labels_started) {       /* without a LABEL, 1.37.1 leaves the labels alone */
+        rrd_labels_commit(&in->h->labels, &in->host_labels);
+        in->host_labels_started = 0;
+    }
+    return INGEST_OK;
+}
+
+static IngestStatus cmd_claimed_id(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)now_ut;
+    const char *guid = word(w, n, 1), *claim = word(w, n, 2);
+    if (!guid || !claim) {
+        return fail(in, "Command CLAIMED_ID came malformed, uuid = '%s', claim_id = '%s'",
+                    guid ? guid : "[unset]", claim ? claim : "[unset]");
+    }
+    if (!guid_is_valid(guid, strlen(guid))) {
+        return fail(in, "1st parameter (host GUID) to CLAIMED_ID command is not valid GUID. "
+                    "Received: \"%s\".", guid);
+    }
+    int null = strcmp(claim, "NULL") == 0;
+    if (!null && !guid_is_valid(claim, strlen(claim))) {
+        return fail(in, "2nd parameter (Claim ID) to CLAIMED_ID command is not valid GUID. "
+                    "Received: \"%s\".", claim);
+    }
+    if (strcmp(guid, in->h->guid) != 0) {
+        note(in, "Claim ID is for host \"%s\" but it came over connection for \"%s\"", guid,
+             in->h->guid);
+        return INGEST_OK;
+    }
+    free(in->h->claimed_id);            /* 37 bytes at most, replaced: bounded */
+    in->h->claimed_id = null ? NULL : strdup(claim);
+    return INGEST_OK;
+}
+
+/* ---- functions, flush, disable ----------------------------------------------------------- */
+
+/* streamd never calls a function, so every result is for an unknown transaction (1.37.1 logs
+   that and swallows the payload up to FUNCTION_RESULT_END without keeping it). */
+static IngestStatus cmd_function_result_begin(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)now_ut;
+    const char *key = word(w, n, 1), *status = word(w, n, 2);
+    const char *format = word(w, n, 3), *expires = word(w, n, 4);
+    if (!key || !*key || !status || !*status || !format || !*format || !expires || !*expires) {
+        note(in, "got a FUNCTION_RESULT_BEGIN without providing the required data (key = '%s', "
+             "status = '%s', format = '%s', expires = '%s').", key ? key : "(unset)",
+             status ? status : "(unset)", format ? format : "(unset)",
+             expires ? expires : "(unset)");
+    } else {
+        note(in, "got a FUNCTION_RESULT_BEGIN for transaction '%s', but the transaction is not "
+             "found.", key);
+    }
+    in->in_function_result = 1;
+    return INGEST_OK;
+}
+
+static IngestStatus cmd_flush(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)w, (void)n, (void)now_ut;
+    in->cur = NULL;
+    replay_reset(in);
+    return INGEST_OK;
+}
+
+static IngestStatus cmd_disable(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)w, (void)n, (void)now_ut;
+    return fail(in, "PLUGINSD: plugin called DISABLE. Disabling it.");
+}
+
+/* ---- replication (§3.7) -------------------------------------------------------------------
+** streamd does not negotiate REPLICATION, but 1.37.1 accepts these lines on any connection.
+** We run 1.37.1's checks (unknown chart or dimension, missing RBEGIN, short REND: disconnect;
+** the RBEGIN time window decides whether RSET looks at its dimension) and drop the samples and
+** collection state they carry: rrd.h has no way to store a sample at a given time. */
+
+static IngestStatus cmd_rbegin(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    const char *id = word(w, n, 1), *s_txt = word(w, n, 2), *e_txt = word(w, n, 3);
+    const char *now_txt = word(w, n, 4);
+    RrdChart *c = (!id || !*id) ? require_chart(in, "RBEGIN", "RBEGIN")
+                                : find_chart(in, id, "RBEGIN");
+    if (!c) {
+        return INGEST_DISCONNECT;
+    }
+    in->cur = c;
+    replay_reset(in);
+    if (s_txt && e_txt) {
+        int64_t start = (int64_t)digits(s_txt, 30), end = (int64_t)digits(e_txt, 30);
+        int64_t wall = 0, tol = 0;
+        int from_child = 0;
+        if (now_txt) {
+            wall = (int64_t)digits(now_txt, 30);
+            tol = (int64_t)c->update_every + 1;
+            from_child = 1;
+        }
+        if (wall <= 0) {
+            wall = (int64_t)(now_ut / 1000000);
+            tol = (int64_t)c->update_every + 5;
+            from_child = 0;
+        }
+        int64_t lim = (int64_t)((uint64_t)wall + (uint64_t)tol);   /* wraps as 1.37.1's does */
+        if (start && end && start < lim && end < lim && start < end) {
+            in->rset_enabled = 1;
+            in->replay_start_s = start;
+            in->replay_end_s = end;
+            return INGEST_OK;
+        }
+        note(in, "PLUGINSD REPLAY ERROR: 'host:%s/chart:%s' got a RBEGIN from %lld to %lld, but "
+             "timestamps are invalid (now is %lld [%s], tolerance %lld). Ignoring RSET",
+             host_name(in), c->id, (long long)start, (long long)end, (long long)wall,
+             from_child ? "child wall clock" : "parent wall clock", (long long)tol);
+    }
+    return INGEST_OK;
+}
+
+static IngestStatus cmd_rset(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)now_ut;
+    RrdChart *c = require_chart(in, "RSET", "RBEGIN");
+    if (!c) {
+        return INGEST_DISCONNECT;
+    }
+    if (!in->rset_enabled) {
+        note(in, "PLUGINSD: 'host:%s/chart:%s' got a RSET but it is disabled by RBEGIN errors",
+             host_name(in), c->id);
+        return INGEST_OK;
+    }
+    return find_dim(in, c, word(w, n, 1), "RSET") ? INGEST_OK : INGEST_DISCONNECT;
+}
+
+static IngestStatus cmd_rdstate(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)now_ut;
+    RrdChart *c = require_chart(in, "RDSTATE", "RBEGIN");
+    if (!c) {
+        return INGEST_DISCONNECT;
+    }
+    return find_dim(in, c, word(w, n, 1), "RDSTATE") ? INGEST_OK : INGEST_DISCONNECT;
+}
+
+static IngestStatus cmd_rsstate(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)w, (void)n, (void)now_ut;
+    return require_chart(in, "RSSTATE", "RBEGIN") ? INGEST_OK : INGEST_DISCONNECT;
+}
+
+static IngestStatus cmd_rend(Ingest *in, char **w, size_t n, uint64_t now_ut)
+{
+    (void)w, (void)now_ut;
+    if (n < 7) {
+        return fail(in, "REPLAY: malformed REND command");
+    }
+    if (!require_chart(in, "REND", "RBEGIN")) {
+        return INGEST_DISCONNECT;
+    }
+    in->cur = NULL;
+    in->updates++;                      /* 1.37.1 counts a REND as a completed update */
+    replay_reset(in);
+    return INGEST_OK;
+}
+
+/* ---- dispatch ---------------------------------------------------------------------------- */
+
+/* Every keyword a 1.37.1 streaming parser knows; anything else ends the session. */
+static const Command commands[] = {
+    {"SET", cmd_set},
+    {"BEGIN", cmd_begin},
+    {"END", cmd_end},
+    {"CHART", cmd_chart},
+    {"DIMENSION", cmd_dimension},
+    {"VARIABLE", cmd_variable},
+    {"CLABEL", cmd_clabel},
+    {"CLABEL_COMMIT", cmd_clabel_commit},
+    {"CHART_DEFINITION_END", cmd_chart_definition_end},
+    {"LABEL", cmd_label},
+    {"OVERWRITE", cmd_overwrite},
+    {"CLAIMED_ID", cmd_claimed_id},
+    {"FUNCTION", cmd_function},
+    {"FUNCTION_RESULT_BEGIN", cmd_function_result_begin},
+    {"RBEGIN", cmd_rbegin},
+    {"RSET", cmd_rset},
+    {"RDSTATE", cmd_rdstate},
+    {"RSSTATE", cmd_rsstate},
+    {"REND", cmd_rend},
+    {"FLUSH", cmd_flush},
+    {"DISABLE", cmd_disable},
+};
+
+static const Command *lookup(const char *kw, size_t n)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strncmp(commands[i].name, kw, n) == 0 && commands[i].name[n] == '\0') {
+            return &commands[i];
+        }
+    }
+    return NULL;
+}
+
+void ingest_init(Ingest *in, RrdHost *h)
+{
+    memset(in, 0, sizeof(*in));
+    in->h = h;
+}
+
+/*
+** Apply LINE (ingest.h). Like 1.37.1's parser_action(): the keyword is the line's first run of
+** non-separator bytes taken raw (so a quoted keyword is unknown), matched case-sensitively; a
+** line with no keyword is ignored; inside a FUNCTION_RESULT block only a keyword of
+** FUNCTION_RESULT_END counts. Returns INGEST_DISCONNECT with err set ("" for an unknown keyword,
+** whose explanation goes to note).
+*/
+IngestStatus ingest_line(Ingest *in, char *line, size_t len, uint64_t now_ut)
+{
+    (void)len;                          /* 1.37.1 sees the line up to its first NUL */
+    in->err[0] = '\0';
+    in->note[0] = '\0';
+    in->lines++;
+
+    const char *kw = line;
+    while (wire_is_space(*kw)) {
+        kw++;
+    }
+    size_t kwlen = 0;
+    while (kw[kwlen] && !wire_is_space(kw[kwlen])) {
+        kwlen++;
+    }
+    if (in->in_function_result) {
+        if (kwlen == 19 && memcmp(kw, "FUNCTION_RESULT_END", 19) == 0) {
+            in->in_function_result = 0;
+        } else {
+            in->function_result_lines++;
+        }
+        return INGEST_OK;
+    }
+    if (kwlen == 0) {
+        return INGEST_OK;
+    }
+    const Command *cmd = lookup(kw, kwlen);
+    if (!cmd) {
+        /* differs: 1.37.1 release builds log nothing; the note says why the session ends */
+        char raw[104], k[128];
+        size_t m = kwlen < sizeof(raw) - 1 ? kwlen : sizeof(raw) - 1;   /* clip() marks a cut */
+        memcpy(raw, kw, m);
+        raw[m] = '\0';
+        note(in, "PLUGINSD: 'host:%s' sent unknown command '%s'; disconnecting", host_name(in),
+             clip(k, sizeof(k), raw));
+        return INGEST_DISCONNECT;
+    }
+    char *words[WIRE_MAX_WORDS];
+    size_t n = wire_split(line, words, WIRE_MAX_WORDS);
+    return cmd->fn(in, words, n, now_ut);
+}
+
+void ingest_reset(Ingest *in)
+{
+    in->cur = NULL;
+    rrd_labels_clear(&in->host_labels);
+    in->host_labels_started = 0;
+    rrd_labels_clear(&in->chart_labels);
+    in->clabel_chart = NULL;
+    in->in_function_result = 0;
+    replay_reset(in);
+}

@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""streamd TLS: a certificate generated here with openssl; three ports of one policy:
+  ^SSL=optional  plain and TLS streams are both accepted, the API answers over TLS and plain
+  ^SSL=force     a plain STREAM gets Netdata's HTTP 400 page, a TLS STREAM is accepted
+  default        plain streams are accepted, a plain API request is redirected to https (301)
+A port without a usable certificate (a second streamd whose key does not match) serves plain
+only and logs why. Every wait has a deadline; everything runs on 127.0.0.1.
+"""
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.environ.get("STREAMC_ROOT", os.getcwd())
+STREAMC = os.environ.get("STREAMC", os.path.join(ROOT, "streamc"))
+STREAMD = os.environ.get("STREAMD", os.path.join(ROOT, "streamd"))
+KEY = "11111111-2222-3333-4444-555555555555"
+PROMPT = b"Hit me baby, push them over with the version=64"
+failures = []
+
+
+def check(cond, what, detail=""):
+    print(("ok   " if cond else "FAIL ") + what + ("" if cond else f"\n     {detail}"))
+    if not cond:
+        failures.append(what)
+
+
+def free_ports(n):
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+def handshake(guid, host):
+    return (f"STREAM key={KEY}&hostname={host}&registry_hostname={host}&machine_guid={guid}"
+            f"&update_every=1&os=linux&timezone=UTC&abbrev_timezone=UTC&utc_offset=0&hops=1"
+            f"&ver=64&NETDATA_PROTOCOL_VERSION=1.1 HTTP/1.1\r\nUser-Agent: tlstest/1\r\n"
+            f"Accept: */*\r\n\r\n").encode()
+
+
+def connect(port, tls):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    if tls:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        s = ctx.wrap_socket(s, server_hostname="localhost")
+    return s
+
+
+def read_all(s, limit=65536):
+    data = b""
+    deadline = time.time() + 5
+    while time.time() < deadline and len(data) < limit:
+        try:
+            b = s.recv(4096)
+        except (socket.timeout, ssl.SSLError, ConnectionResetError):
+            break
+        if not b:
+            break
+        data += b
+    return data
+
+
+def stream(port, tls, guid, host):
+    """Handshake, then (when accepted) one chart and two collections; returns the reply."""
+    s = connect(port, tls)
+    s.sendall(handshake(guid, host))
+    s.settimeout(5)
+    reply = s.recv(8192)
+    if reply == PROMPT:
+        s.sendall(b'CHART "tls.test" "" "TLS test" "units" "tls" "tls.test" "line" 1000 1 "" '
+                  b'"t" "t"\nDIMENSION "a" "a" "absolute" 1 1 ""\n'
+                  b'BEGIN "tls.test" 0\nSET "a" = 7\nEND\n')
+        time.sleep(0.3)
+    s.close()
+    return reply
+
+
+def get(port, tls, path):
+    s = connect(port, tls)
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+    data = read_all(s)
+    s.close()
+    return data
+
+
+def wait_port(port, proc):
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def main():
+    for exe in (STREAMC, STREAMD):
+        if not os.access(exe, os.X_OK):
+            print(f"FAIL: {exe} is not built (run ninja)")
+            return 1
+    if not shutil.which("openssl"):
+        print("FAIL: openssl is not installed (run ./configure.py --deps)")
+        return 1
+    tmp = tempfile.mkdtemp(prefix="streamd-tls-")
+    procs = []
+    try:
+        cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=localhost", "-keyout", key, "-out", cert],
+                       check=True, capture_output=True)
+        p_opt, p_force, p_dflt, p_other = free_ports(4)
+        conf = os.path.join(tmp, "conf")
+        os.mkdir(conf)
+        with open(os.path.join(conf, "netdata.conf"), "w") as f:
+            f.write(f"[global]\n    hostname = tls-parent\n[db]\n    mode = ram\n"
+                    f"[web]\n    bind to = 127.0.0.1:{p_opt}=streaming|dashboard^SSL=optional "
+                    f"127.0.0.1:{p_force}=streaming|dashboard^SSL=force 127.0.0.1:{p_dflt}\n"
+                    f"    ssl certificate = {cert}\n    ssl key = {key}\n")
+        with open(os.path.join(conf, "stream.conf"), "w") as f:
+            f.write(f"[{KEY}]\n    enabled = yes\n")
+        pol = os.path.join(tmp, "p.policy")
+        c = subprocess.run([STREAMC, "compile", conf, "-o", pol], capture_output=True, text=True)
+        check(c.returncode == 0, "policy compiles", c.stdout + c.stderr)
+        log = os.path.join(tmp, "streamd.log")
+        d = subprocess.Popen([STREAMD, "--policy", pol, "--log", log])
+        procs.append(d)
+        check(wait_port(p_dflt, d), "streamd listens")
+        logtext = open(log).read()
+        check("SSL: TLS enabled" in logtext, "the certificate is loaded", logtext)
+
+        check(stream(p_opt, False, "aaaaaaaa-0000-0000-0000-000000000001", "plain-opt") == PROMPT,
+              "optional port: plain STREAM accepted")
+        check(stream(p_opt, True, "aaaaaaaa-0000-0000-0000-000000000002", "tls-opt") == PROMPT,
+              "optional port: TLS STREAM accepted")
+        r = stream(p_force, False, "aaaaaaaa-0000-0000-0000-000000000003", "plain-force")
+        check(r.startswith(b"HTTP/1.1 400 Bad Request\r\n") and
+              r.endswith(b"I don't understand you...\r\n"),
+              "force port: plain STREAM gets the HTTP 400 page", repr(r))
+        check(stream(p_force, True, "aaaaaaaa-0000-0000-0000-000000000004", "tls-force") == PROMPT,
+              "force port: TLS STREAM accepted")
+        check(stream(p_dflt, False, "aaaaaaaa-0000-0000-0000-000000000005", "plain-dflt") == PROMPT,
+              "default port: plain STREAM accepted")
+        r = get(p_opt, True, "/host/tls-opt/api/v1/data?chart=tls.test&after=-60")
+        check(r.startswith(b"HTTP/1.1 200 OK") and b'"labels"' in r,
+              "optional port: API over TLS answers", repr(r[:300]))
+        r = get(p_opt, False, "/api/v1/info")
+        check(r.startswith(b"HTTP/1.1 200 OK") and b"tls-force" in r,
+              "optional port: plain API answers and lists the TLS-streamed host", repr(r[:300]))
+        r = get(p_dflt, False, "/api/v1/info")
+        check(r.startswith(b"HTTP/1.1 301") and b"Location: https://" in r,
+              "default port with a certificate: plain API is redirected to https", repr(r[:300]))
+        s = connect(p_force, True)
+        s.sendall(b"\x00garbage that is not http\r\n\r\n")
+        r = read_all(s)
+        check(r.startswith(b"HTTP/1.1 400"), "garbage over TLS gets a 400 page", repr(r[:200]))
+        s = socket.create_connection(("127.0.0.1", p_force), timeout=5)
+        s.sendall(b"\x16\x03\x01\x00\x05hello")   # a broken ClientHello
+        check(read_all(s) == b"", "a broken TLS handshake is closed without a crash")
+        check(d.poll() is None, "streamd still runs")
+
+        # a key that does not match the certificate: no TLS, plain works, the log says why
+        key2 = os.path.join(tmp, "key2.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-out", key2],
+                       check=True, capture_output=True)
+        conf2 = os.path.join(tmp, "conf2")
+        os.mkdir(conf2)
+        with open(os.path.join(conf2, "netdata.conf"), "w") as f:
+            f.write(f"[web]\n    bind to = 127.0.0.1:{p_other}\n    ssl certificate = {cert}\n"
+                    f"    ssl key = {key2}\n")
+        with open(os.path.join(conf2, "stream.conf"), "w") as f:
+            f.write(f"[{KEY}]\n    enabled = yes\n")
+        pol2 = os.path.join(tmp, "p2.policy")
+        subprocess.run([STREAMC, "compile", conf2, "-o", pol2], check=True, capture_output=True)
+        log2 = os.path.join(tmp, "streamd2.log")
+        d2 = subprocess.Popen([STREAMD, "--policy", pol2, "--log", log2])
+        procs.append(d2)
+        check(wait_port(p_other, d2), "second streamd listens")
+        check("SSL: no TLS" in open(log2).read(), "a mismatched key disables TLS with a log line",
+              open(log2).read())
+        check(stream(p_other, False, "aaaaaaaa-0000-0000-0000-000000000006", "p2") == PROMPT,
+              "without TLS, plain STREAM accepted")
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                rc = p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                rc = "timeout"
+            check(rc == 0, "streamd stops cleanly on SIGTERM", f"exit {rc}")
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"streamd_tls: {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
