@@ -515,7 +515,7 @@ static void prom_name(Sbuf *b, const char *s, size_t n)
 {
     for (size_t i = 0; i < n && s[i]; i++) {
         unsigned char c = (unsigned char)s[i];
-        sbuf_putc(b, (c < 0x80 && ((c | 0x20) - 'a' < 26 || c - '0' < 10)) ? (char)c : '_');
+        sbuf_putc(b, ((unsigned)(c | 0x20) - 'a' < 26u || (unsigned)c - '0' < 10u) ? (char)c : '_');
     }
 }
 

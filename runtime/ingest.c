@@ -11,7 +11,6 @@
 */
 #include "ingest.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +19,12 @@
 #include "guid.h"
 #include "wire.h"
 
-typedef IngestStatus (*CommandFn)(Ingest *in, char **w, size_t n, uint64_t now_ut);
+typedef IngestStatus (*CommandFn)(Ingest *in, char **w, size_t n);
 
 typedef struct Command {
     const char *name;
     CommandFn fn;
+    const char *needs;           /* the command that must have made a chart current, or NULL */
 } Command;
 
 /* ---- helpers ----------------------------------------------------------------------------- */
@@ -75,70 +75,6 @@ static const char *clip(char *dst, size_t cap, const char *s)
     return dst;
 }
 
-/* 1.37.1's str2ull/str2ul: leading decimal digits only (at most 30), wrapping on overflow. */
-static uint64_t digits(const char *s, size_t max)
-{
-    uint64_t v = 0;
-    for (size_t i = 0; i < max && s[i] >= '0' && s[i] <= '9'; i++) {
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    return v;
-}
-
-/* 1.37.1's str2l / str2i: an optional '-', then digits; the 30-byte window counts the '-'. */
-static int64_t signed_digits(const char *s)
-{
-    int neg = *s == '-';
-    uint64_t v = digits(s + neg, 30 - (size_t)neg);
-    return (int64_t)(neg ? 0 - v : v);
-}
-
-static int str2i(const char *s)
-{
-    return (int)(uint32_t)signed_digits(s);   /* int arithmetic wraps mod 2^32 in 1.37.1 */
-}
-
-/*
-** 1.37.1's str2ndd (VARIABLE values): sign, "nan"/"inf", digits, '.', digits; an exponent hands
-** the whole text to strtod. *END is where reading stopped.
-*/
-static double ndd(const char *s, const char **end)
-{
-    const char *start = s;
-    int neg = 0;
-    if (*s == '-') {
-        neg = 1;
-        s++;
-    } else if (*s == '+') {
-        s++;
-    } else if (s[0] == 'n' && s[1] == 'a' && s[2] == 'n') {
-        *end = s + 3;
-        return NAN;
-    } else if (s[0] == 'i' && s[1] == 'n' && s[2] == 'f') {
-        *end = s + 3;
-        return INFINITY;
-    }
-    uint64_t ip = 0, dp = 0;
-    int dd = 0;
-    for (; *s >= '0' && *s <= '9'; s++) {
-        ip = ip * 10 + (uint64_t)(*s - '0');
-    }
-    if (*s == '.') {
-        for (s++; *s >= '0' && *s <= '9'; s++, dd++) {
-            dp = dp * 10 + (uint64_t)(*s - '0');
-        }
-    }
-    if (*s == 'e' || *s == 'E') {
-        char *e;
-        double v = strtod(start, &e);
-        *end = e;
-        return v;
-    }
-    *end = s;
-    double v = (double)ip + (dd ? (double)dp / pow(10.0, dd) : 0.0);
-    return neg ? -v : v;
-}
-
 /* The current chart, or NULL with 1.37.1's message in err. */
 static RrdChart *require_chart(Ingest *in, const char *cmd, const char *parent)
 {
@@ -186,9 +122,8 @@ static void replay_reset(Ingest *in)
 
 /* ---- definitions ------------------------------------------------------------------------- */
 
-static IngestStatus cmd_chart(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_chart(Ingest *in, char **w, size_t n)
 {
-    (void)now_ut;
     const char *type = word(w, n, 1), *name = word(w, n, 2), *prio = word(w, n, 8);
     const char *every = word(w, n, 9), *plugin = word(w, n, 11);
     const char *dot = type ? strchr(type, '.') : NULL;
@@ -205,8 +140,8 @@ static IngestStatus cmd_chart(Ingest *in, char **w, size_t n, uint64_t now_ut)
         .family = word(w, n, 5) && *word(w, n, 5) ? word(w, n, 5) : NULL,
         .context = word(w, n, 6) && *word(w, n, 6) ? word(w, n, 6) : NULL,
         .chart_type = word(w, n, 7),
-        .priority = prio && *prio ? str2i(prio) : 1000,
-        .update_every = every && *every ? str2i(every) : 0,    /* 0: the node default */
+        .priority = prio && *prio ? wire_int(prio) : 1000,
+        .update_every = every && *every ? wire_int(every) : 0,    /* 0: the node default */
         .options = word(w, n, 10),
         .plugin = plugin && *plugin ? plugin : in->peer,
         .module = word(w, n, 12),
@@ -224,13 +159,9 @@ static IngestStatus cmd_chart(Ingest *in, char **w, size_t n, uint64_t now_ut)
     return INGEST_OK;
 }
 
-static IngestStatus cmd_dimension(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_dimension(Ingest *in, char **w, size_t n)
 {
-    (void)now_ut;
-    RrdChart *c = require_chart(in, "DIMENSION", "CHART");
-    if (!c) {
-        return INGEST_DISCONNECT;
-    }
+    RrdChart *c = in->cur;
     const char *id = word(w, n, 1), *alg = word(w, n, 3);
     const char *mul = word(w, n, 4), *div = word(w, n, 5);
     if (!id) {
@@ -258,9 +189,8 @@ static IngestStatus cmd_dimension(Ingest *in, char **w, size_t n, uint64_t now_u
     return INGEST_OK;
 }
 
-static IngestStatus cmd_clabel(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_clabel(Ingest *in, char **w, size_t n)
 {
-    (void)now_ut;
     const char *name = word(w, n, 1), *value = word(w, n, 2), *source = word(w, n, 3);
     if (!name || !value) {
         return fail(in, "Ignoring malformed or empty CHART LABEL command.");
@@ -282,7 +212,7 @@ static IngestStatus cmd_clabel(Ingest *in, char **w, size_t n, uint64_t now_ut)
         in->clabel_chart = in->cur;     /* 1.37.1 keeps adding to this chart until the commit */
         rrd_labels_clear(&in->chart_labels);
     }
-    uint32_t src = (uint32_t)signed_digits(source);
+    uint32_t src = (uint32_t)wire_i64(source);
     /* applied at once (1.37.1 adds to the live labels); the commit drops the ones not resent */
     if (rrd_labels_set(&in->clabel_chart->labels, name, value, src) != 0 ||
         rrd_labels_set(&in->chart_labels, name, value, src) != 0) {
@@ -293,12 +223,9 @@ static IngestStatus cmd_clabel(Ingest *in, char **w, size_t n, uint64_t now_ut)
     return INGEST_OK;
 }
 
-static IngestStatus cmd_clabel_commit(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_clabel_commit(Ingest *in, char **w, size_t n)
 {
-    (void)w, (void)n, (void)now_ut;
-    if (!require_chart(in, "CLABEL_COMMIT", "BEGIN")) {
-        return INGEST_DISCONNECT;
-    }
+    (void)w, (void)n;
     if (!in->clabel_chart) {
         return fail(in, "PLUGINSD: 'host:%s' got CLABEL_COMMIT, without a CHART or BEGIN. "
                     "Ignoring it.", host_name(in));
@@ -310,16 +237,13 @@ static IngestStatus cmd_clabel_commit(Ingest *in, char **w, size_t n, uint64_t n
 
 /* Replication is never negotiated by streamd, so a real child does not send this; 1.37.1 would
    answer with REPLAY_CHART, we accept it silently after the same checks. */
-static IngestStatus cmd_chart_definition_end(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_chart_definition_end(Ingest *in, char **w, size_t n)
 {
-    RrdChart *c = require_chart(in, "CHART_DEFINITION_END", "CHART");
-    if (!c) {
-        return INGEST_DISCONNECT;
-    }
+    RrdChart *c = in->cur;
     const char *f = word(w, n, 1), *l = word(w, n, 2), *t = word(w, n, 3);
-    long long first = f && *f ? (long long)digits(f, 30) : 0;
-    long long last = l && *l ? (long long)digits(l, 30) : 0;
-    long long world = t && *t ? (long long)digits(t, 30) : (long long)(now_ut / 1000000);
+    long long first = f && *f ? (long long)wire_u64(f) : 0;
+    long long last = l && *l ? (long long)wire_u64(l) : 0;
+    long long world = t && *t ? (long long)wire_u64(t) : (long long)(in->now_ut / 1000000);
     if ((first || last) && (!first || !last)) {
         note(in, "PLUGINSD REPLAY ERROR: 'host:%s/chart:%s' got a CHART_DEFINITION_END with "
              "malformed timings (first time %lld, last time %lld, world time %lld).",
@@ -328,9 +252,8 @@ static IngestStatus cmd_chart_definition_end(Ingest *in, char **w, size_t n, uin
     return INGEST_OK;
 }
 
-static IngestStatus cmd_function(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_function(Ingest *in, char **w, size_t n)
 {
-    (void)now_ut;
     int global = 0;
     size_t i = 1;
     if (n >= 2 && strcmp(w[1], "GLOBAL") == 0) {
@@ -354,26 +277,21 @@ static IngestStatus cmd_function(Ingest *in, char **w, size_t n, uint64_t now_ut
 
 /* ---- collection -------------------------------------------------------------------------- */
 
-static IngestStatus cmd_begin(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_begin(Ingest *in, char **w, size_t n)
 {
-    (void)now_ut;
     const char *us = word(w, n, 2);
     RrdChart *c = find_chart(in, word(w, n, 1), "BEGIN");
     if (!c) {
         return INGEST_DISCONNECT;
     }
     in->cur = c;
-    rrd_chart_begin(c, us && *us ? digits(us, 30) : 0);
+    rrd_chart_begin(c, us && *us ? wire_u64(us) : 0);
     return INGEST_OK;
 }
 
-static IngestStatus cmd_set(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_set(Ingest *in, char **w, size_t n)
 {
-    (void)now_ut;
-    RrdChart *c = require_chart(in, "SET", "CHART");
-    if (!c) {
-        return INGEST_DISCONNECT;
-    }
+    RrdChart *c = in->cur;
     RrdDim *d = find_dim(in, c, word(w, n, 1), "SET");
     if (!d) {
         return INGEST_DISCONNECT;
@@ -385,22 +303,18 @@ static IngestStatus cmd_set(Ingest *in, char **w, size_t n, uint64_t now_ut)
     return INGEST_OK;
 }
 
-static IngestStatus cmd_end(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_end(Ingest *in, char **w, size_t n)
 {
     (void)w, (void)n;
-    RrdChart *c = require_chart(in, "END", "BEGIN");
-    if (!c) {
-        return INGEST_DISCONNECT;
-    }
+    RrdChart *c = in->cur;
     in->cur = NULL;
     in->updates++;
-    rrd_chart_end(in->h, c, now_ut);
+    rrd_chart_end(in->h, c, in->now_ut);
     return INGEST_OK;
 }
 
-static IngestStatus cmd_variable(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_variable(Ingest *in, char **w, size_t n)
 {
-    (void)now_ut;
     const char *name = word(w, n, 1), *value = word(w, n, 2);
     RrdChart *c = in->cur;
     const char *cid = c ? c->id : "UNSET";
@@ -427,7 +341,7 @@ static IngestStatus cmd_variable(Ingest *in, char **w, size_t n, uint64_t now_ut
                     "chart", host_name(in), cid, name);
     }
     const char *end = value;
-    double v = ndd(value, &end);
+    double v = wire_double(value, &end);
     if (*end) {
         if (end == value) {
             note(in, "PLUGINSD: 'host:%s/chart:%s' the value '%s' of VARIABLE '%s' cannot be "
@@ -451,9 +365,8 @@ static IngestStatus cmd_variable(Ingest *in, char **w, size_t n, uint64_t now_ut
 
 /* ---- host metadata ----------------------------------------------------------------------- */
 
-static IngestStatus cmd_label(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_label(Ingest *in, char **w, size_t n)
 {
-    (void)now_ut;
     const char *name = word(w, n, 1), *source = word(w, n, 2);
     char *value = n > 3 ? w[3] : NULL;
     if (!name || !source || !value) {
@@ -472,7 +385,7 @@ static IngestStatus cmd_label(Ingest *in, char **w, size_t n, uint64_t now_ut)
         *d = '\0';
     }
     in->host_labels_started = 1;
-    if (rrd_labels_set(&in->host_labels, name, value, (uint32_t)signed_digits(source)) != 0) {
+    if (rrd_labels_set(&in->host_labels, name, value, (uint32_t)wire_i64(source)) != 0) {
         char a[128];
         note(in, "PLUGINSD: 'host:%s' cannot keep host label '%s': more than %d labels",
              host_name(in), clip(a, sizeof(a), name), RRD_MAX_LABELS);
@@ -480,9 +393,9 @@ static IngestStatus cmd_label(Ingest *in, char **w, size_t n, uint64_t now_ut)
     return INGEST_OK;
 }
 
-static IngestStatus cmd_overwrite(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_overwrite(Ingest *in, char **w, size_t n)
 {
-    (void)w, (void)n, (void)now_ut;
+    (void)w, (void)n;
     if (in->host_labels_started) {       /* without a LABEL, 1.37.1 leaves the labels alone */
         rrd_labels_commit(&in->h->labels, &in->host_labels);
         in->host_labels_started = 0;
@@ -490,9 +403,8 @@ static IngestStatus cmd_overwrite(Ingest *in, char **w, size_t n, uint64_t now_u
     return INGEST_OK;
 }
 
-static IngestStatus cmd_claimed_id(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_claimed_id(Ingest *in, char **w, size_t n)
 {
-    (void)now_ut;
     const char *guid = word(w, n, 1), *claim = word(w, n, 2);
     if (!guid || !claim) {
         return fail(in, "Command CLAIMED_ID came malformed, uuid = '%s', claim_id = '%s'",
@@ -521,9 +433,8 @@ static IngestStatus cmd_claimed_id(Ingest *in, char **w, size_t n, uint64_t now_
 
 /* streamd never calls a function, so every result is for an unknown transaction (1.37.1 logs
    that and swallows the payload up to FUNCTION_RESULT_END without keeping it). */
-static IngestStatus cmd_function_result_begin(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_function_result_begin(Ingest *in, char **w, size_t n)
 {
-    (void)now_ut;
     const char *key = word(w, n, 1), *status = word(w, n, 2);
     const char *format = word(w, n, 3), *expires = word(w, n, 4);
     if (!key || !*key || !status || !*status || !format || !*format || !expires || !*expires) {
@@ -539,17 +450,17 @@ static IngestStatus cmd_function_result_begin(Ingest *in, char **w, size_t n, ui
     return INGEST_OK;
 }
 
-static IngestStatus cmd_flush(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_flush(Ingest *in, char **w, size_t n)
 {
-    (void)w, (void)n, (void)now_ut;
+    (void)w, (void)n;
     in->cur = NULL;
     replay_reset(in);
     return INGEST_OK;
 }
 
-static IngestStatus cmd_disable(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_disable(Ingest *in, char **w, size_t n)
 {
-    (void)w, (void)n, (void)now_ut;
+    (void)w, (void)n;
     return fail(in, "PLUGINSD: plugin called DISABLE. Disabling it.");
 }
 
@@ -559,7 +470,7 @@ static IngestStatus cmd_disable(Ingest *in, char **w, size_t n, uint64_t now_ut)
 ** the RBEGIN time window decides whether RSET looks at its dimension) and drop the samples and
 ** collection state they carry: rrd.h has no way to store a sample at a given time. */
 
-static IngestStatus cmd_rbegin(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_rbegin(Ingest *in, char **w, size_t n)
 {
     const char *id = word(w, n, 1), *s_txt = word(w, n, 2), *e_txt = word(w, n, 3);
     const char *now_txt = word(w, n, 4);
@@ -571,16 +482,16 @@ static IngestStatus cmd_rbegin(Ingest *in, char **w, size_t n, uint64_t now_ut)
     in->cur = c;
     replay_reset(in);
     if (s_txt && e_txt) {
-        int64_t start = (int64_t)digits(s_txt, 30), end = (int64_t)digits(e_txt, 30);
+        int64_t start = (int64_t)wire_u64(s_txt), end = (int64_t)wire_u64(e_txt);
         int64_t wall = 0, tol = 0;
         int from_child = 0;
         if (now_txt) {
-            wall = (int64_t)digits(now_txt, 30);
+            wall = (int64_t)wire_u64(now_txt);
             tol = (int64_t)c->update_every + 1;
             from_child = 1;
         }
         if (wall <= 0) {
-            wall = (int64_t)(now_ut / 1000000);
+            wall = (int64_t)(in->now_ut / 1000000);
             tol = (int64_t)c->update_every + 5;
             from_child = 0;
         }
@@ -599,13 +510,9 @@ static IngestStatus cmd_rbegin(Ingest *in, char **w, size_t n, uint64_t now_ut)
     return INGEST_OK;
 }
 
-static IngestStatus cmd_rset(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_rset(Ingest *in, char **w, size_t n)
 {
-    (void)now_ut;
-    RrdChart *c = require_chart(in, "RSET", "RBEGIN");
-    if (!c) {
-        return INGEST_DISCONNECT;
-    }
+    RrdChart *c = in->cur;
     if (!in->rset_enabled) {
         note(in, "PLUGINSD: 'host:%s/chart:%s' got a RSET but it is disabled by RBEGIN errors",
              host_name(in), c->id);
@@ -614,25 +521,21 @@ static IngestStatus cmd_rset(Ingest *in, char **w, size_t n, uint64_t now_ut)
     return find_dim(in, c, word(w, n, 1), "RSET") ? INGEST_OK : INGEST_DISCONNECT;
 }
 
-static IngestStatus cmd_rdstate(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_rdstate(Ingest *in, char **w, size_t n)
 {
-    (void)now_ut;
-    RrdChart *c = require_chart(in, "RDSTATE", "RBEGIN");
-    if (!c) {
-        return INGEST_DISCONNECT;
-    }
+    RrdChart *c = in->cur;
     return find_dim(in, c, word(w, n, 1), "RDSTATE") ? INGEST_OK : INGEST_DISCONNECT;
 }
 
-static IngestStatus cmd_rsstate(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_rsstate(Ingest *in, char **w, size_t n)
 {
-    (void)w, (void)n, (void)now_ut;
-    return require_chart(in, "RSSTATE", "RBEGIN") ? INGEST_OK : INGEST_DISCONNECT;
+    (void)in, (void)w, (void)n;     /* the table checked the chart; the state is not kept */
+    return INGEST_OK;
 }
 
-static IngestStatus cmd_rend(Ingest *in, char **w, size_t n, uint64_t now_ut)
+static IngestStatus cmd_rend(Ingest *in, char **w, size_t n)
 {
-    (void)w, (void)now_ut;
+    (void)w;
     if (n < 7) {
         return fail(in, "REPLAY: malformed REND command");
     }
@@ -649,27 +552,27 @@ static IngestStatus cmd_rend(Ingest *in, char **w, size_t n, uint64_t now_ut)
 
 /* Every keyword a 1.37.1 streaming parser knows; anything else ends the session. */
 static const Command commands[] = {
-    {"SET", cmd_set},
-    {"BEGIN", cmd_begin},
-    {"END", cmd_end},
-    {"CHART", cmd_chart},
-    {"DIMENSION", cmd_dimension},
-    {"VARIABLE", cmd_variable},
-    {"CLABEL", cmd_clabel},
-    {"CLABEL_COMMIT", cmd_clabel_commit},
-    {"CHART_DEFINITION_END", cmd_chart_definition_end},
-    {"LABEL", cmd_label},
-    {"OVERWRITE", cmd_overwrite},
-    {"CLAIMED_ID", cmd_claimed_id},
-    {"FUNCTION", cmd_function},
-    {"FUNCTION_RESULT_BEGIN", cmd_function_result_begin},
-    {"RBEGIN", cmd_rbegin},
-    {"RSET", cmd_rset},
-    {"RDSTATE", cmd_rdstate},
-    {"RSSTATE", cmd_rsstate},
-    {"REND", cmd_rend},
-    {"FLUSH", cmd_flush},
-    {"DISABLE", cmd_disable},
+    {"SET", cmd_set, "CHART"},
+    {"BEGIN", cmd_begin, NULL},
+    {"END", cmd_end, "BEGIN"},
+    {"CHART", cmd_chart, NULL},
+    {"DIMENSION", cmd_dimension, "CHART"},
+    {"VARIABLE", cmd_variable, NULL},
+    {"CLABEL", cmd_clabel, NULL},
+    {"CLABEL_COMMIT", cmd_clabel_commit, "BEGIN"},
+    {"CHART_DEFINITION_END", cmd_chart_definition_end, "CHART"},
+    {"LABEL", cmd_label, NULL},
+    {"OVERWRITE", cmd_overwrite, NULL},
+    {"CLAIMED_ID", cmd_claimed_id, NULL},
+    {"FUNCTION", cmd_function, NULL},
+    {"FUNCTION_RESULT_BEGIN", cmd_function_result_begin, NULL},
+    {"RBEGIN", cmd_rbegin, NULL},
+    {"RSET", cmd_rset, "RBEGIN"},
+    {"RDSTATE", cmd_rdstate, "RBEGIN"},
+    {"RSSTATE", cmd_rsstate, "RBEGIN"},
+    {"REND", cmd_rend, NULL},
+    {"FLUSH", cmd_flush, NULL},
+    {"DISABLE", cmd_disable, NULL},
 };
 
 static const Command *lookup(const char *kw, size_t n)
@@ -734,7 +637,11 @@ IngestStatus ingest_line(Ingest *in, char *line, size_t len, uint64_t now_ut)
     }
     char *words[WIRE_MAX_WORDS];
     size_t n = wire_split(line, words, WIRE_MAX_WORDS);
-    return cmd->fn(in, words, n, now_ut);
+    if (cmd->needs && !require_chart(in, cmd->name, cmd->needs)) {
+        return INGEST_DISCONNECT;
+    }
+    in->now_ut = now_ut;
+    return cmd->fn(in, words, n);
 }
 
 void ingest_reset(Ingest *in)

@@ -26,7 +26,8 @@ typedef struct Ingest {
        own explanation for a disconnect Netdata does not log (unknown command) */
     char note[600];
     uint64_t lines;              /* lines given to ingest_line */
-    uint64_t updates;            /* completed END and REND, as 1.37.1 counts "completed N updates" */
+    uint64_t updates;            /* completed END and REND: 1.37.1's "completed N updates" */
+    uint64_t now_ut;             /* the NOW_UT of the line being applied */
     const char *peer;            /* "ip:port" of the child, or NULL: CHART's default plugin */
     /* host labels: LABEL stages, OVERWRITE replaces h->labels (only once a LABEL came) */
     RrdLabels host_labels;

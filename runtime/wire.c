@@ -11,6 +11,7 @@
 */
 #include "wire.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,4 +184,66 @@ done:
         words[n] = NULL;
     }
     return n;
+}
+
+/* ---- numbers ------------------------------------------------------------------------------ */
+
+static uint64_t digits(const char *s, size_t max)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < max && s[i] >= '0' && s[i] <= '9'; i++) {
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    return v;
+}
+
+uint64_t wire_u64(const char *s)
+{
+    return digits(s, 30);
+}
+
+int64_t wire_i64(const char *s)
+{
+    int neg = *s == '-';
+    uint64_t v = digits(s + neg, 30 - (size_t)neg);
+    return (int64_t)(neg ? 0 - v : v);
+}
+
+int wire_int(const char *s)
+{
+    return (int)(uint32_t)wire_i64(s);
+}
+
+double wire_double(const char *s, const char **end)
+{
+    const char *start = s;
+    int neg = 0;
+    if (*s == '-' || *s == '+') {
+        neg = *s++ == '-';
+    } else if (s[0] == 'n' && s[1] == 'a' && s[2] == 'n') {
+        *end = s + 3;
+        return NAN;
+    } else if (s[0] == 'i' && s[1] == 'n' && s[2] == 'f') {
+        *end = s + 3;
+        return INFINITY;
+    }
+    uint64_t ip = 0, dp = 0;
+    int dd = 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        ip = ip * 10 + (uint64_t)(*s - '0');
+    }
+    if (*s == '.') {
+        for (s++; *s >= '0' && *s <= '9'; s++, dd++) {
+            dp = dp * 10 + (uint64_t)(*s - '0');
+        }
+    }
+    if (*s == 'e' || *s == 'E') {
+        char *e;
+        double v = strtod(start, &e);
+        *end = e;
+        return v;
+    }
+    *end = s;
+    double v = (double)ip + (dd ? (double)dp / pow(10.0, dd) : 0.0);
+    return neg ? -v : v;
 }

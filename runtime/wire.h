@@ -13,6 +13,7 @@
 #define STREAMC_WIRE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define WIRE_MAX_LINE 15360       /* Netdata: 16384-1024; a line keeps 15359 bytes + '\n' */
 #define WIRE_MAX_WORDS 20
@@ -53,5 +54,16 @@ size_t wire_split(char *line, char **words, size_t max);
 
 /* 1 when C separates words (space, tab, CR, LF, '='), as Netdata's pluginsd_space(). */
 int wire_is_space(char c);
+
+/* Numbers as 1.37.1 reads them from words (§3.1); none of them fails, they stop reading. */
+/* str2ull/str2ul (BEGIN µs, timestamps): leading decimal digits only, at most 30, wrapping. */
+uint64_t wire_u64(const char *s);
+/* str2l (label sources): an optional '-', then digits (the '-' counts in the 30), wrapping. */
+int64_t wire_i64(const char *s);
+/* str2i (priority, update_every): wire_i64 wrapped to int as 1.37.1's int arithmetic does. */
+int wire_int(const char *s);
+/* str2ndd (VARIABLE values): sign, "nan", "inf", digits[.digits]; an exponent hands the text to
+   strtod. *END is where reading stopped (S itself when nothing was read). */
+double wire_double(const char *s, const char **end);
 
 #endif
