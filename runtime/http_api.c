@@ -1,6 +1,6 @@
 /*
 ** http_api.c - routing of streamd's Netdata-compatible API and the /api/v1/info, /charts and
-** /chart bodies (the /data query and /allmetrics are in http_api_data.c). Field names, nesting,
+** /chart bodies (/data: http_api_data.c; /allmetrics: http_api_prom.c). Field names, nesting,
 ** order and whitespace follow Netdata 1.37.1's web_api_v1.c, charts2json.c and rrdset2json.c,
 ** checked against a running 1.37.1.
 **
@@ -19,11 +19,12 @@
 **  - info: "alarms" are all 0, "functions" is empty, "cloud-*"/"agent-claimed"/"aclk-available"
 **    are false, analytics fields we do not track are null; "hosts-available", "charts-count",
 **    "metrics-count" are numbers; "memory-mode"/"stream-enabled" describe the node's own host;
-**    an extra "streamd" object carries the host's effective per-child settings (policy) and
-**    its receiver state; "ml-info" is left out;
+**    an extra "streamd" object carries the host's effective per-child settings (policy; the
+**    proxy API key masked to its first 8 and last 4 characters) and its receiver state (null
+**    for the node's own host); "ml-info" is left out;
 **  - charts: "alarms_count" 0, "chart_variables"/"alarms"/"functions" empty, "green"/"red"
-**    null; "rrd_memory_bytes" is the storage engine's sample memory; "hosts" lists every host
-**    and "custom_info" is "";
+**    null; "rrd_memory_bytes" is the storage engine's sample memory; "hosts" lists every host;
+**    "custom_info" is ""; an unknown "os" is "linux", an unknown "timezone" "unknown";
 **  - /host/NAME without the trailing slash answers like /host/NAME/ (Netdata redirects).
 */
 #include "http_api.h"
@@ -33,59 +34,6 @@
 
 #include "policy_format.h"
 
-/* ---- shared helpers ------------------------------------------------------------------------- */
-
-/* The last non-empty value of query parameter NAME in REQ, or NULL. */
-const char *http_api_param(const HttpRequest *req, const char *name)
-{
-    const char *v = NULL;
-    for (size_t i = 0; i < req->nparams && i < HTTP_MAX_PARAMS; i++) {
-        const HttpParam *p = &req->params[i];
-        if (p->name && p->value && p->value[0] && strcmp(p->name, name) == 0) {
-            v = p->value;
-        }
-    }
-    return v;
-}
-
-/* Replace OUT's body with TEXT followed by ARG HTML-escaped (when not NULL). */
-void http_api_error(HttpApiResponse *out, int status, const char *ct, const char *text,
-                    const char *arg)
-{
-    sbuf_reset(&out->body);
-    out->status = status;
-    out->content_type = ct;
-    sbuf_puts(&out->body, text);
-    if (arg) {
-        sbuf_html_esc(&out->body, arg);
-    }
-}
-
-/* A malloc'd copy of DB's host pointers taken under db->lock; *N of them. */
-RrdHost **http_api_hosts(RrdDb *db, size_t *n)
-{
-    pthread_mutex_lock(&db->lock);
-    size_t cnt = 0;
-    for (RrdHost *h = db->hosts; h; h = h->next) {
-        cnt++;
-    }
-    RrdHost **v = cnt ? malloc(cnt * sizeof *v) : NULL;
-    size_t i = 0;
-    for (RrdHost *h = db->hosts; v && h && i < cnt; h = h->next) {
-        v[i++] = h;
-    }
-    pthread_mutex_unlock(&db->lock);
-    *n = i;
-    return v;
-}
-
-/* Netdata's rrd_memory_mode_name for POLICY_MODE_* MODE. */
-const char *http_api_mode_name(int mode)
-{
-    static const char *const names[] = {"none", "ram", "map", "save", "alloc", "dbengine"};
-    return mode >= 0 && mode < (int)(sizeof names / sizeof names[0]) ? names[mode] : "unknown";
-}
-
 static const char *version_of(const RrdHost *h)
 {
     return h->program_version && h->program_version[0] ? h->program_version
@@ -94,7 +42,8 @@ static const char *version_of(const RrdHost *h)
 
 static int host_update_every(const RrdHost *h)
 {
-    return h->update_every > 0 ? h->update_every : (h->cfg.update_every > 0 ? h->cfg.update_every : 1);
+    int ue = h->update_every > 0 ? h->update_every : h->cfg.update_every;
+    return ue > 0 ? ue : 1;
 }
 
 /* Netdata's rrdset_is_available_for_viewers. */

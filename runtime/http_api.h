@@ -3,14 +3,14 @@
 ** (rrd.h): /api/v1/info, /api/v1/charts, /api/v1/chart, /api/v1/data and
 ** /api/v1/allmetrics?format=prometheus|prometheus_all_hosts, each also under /host/NAME/ (NAME =
 ** hostname or machine GUID). Same paths, JSON shapes, number formatting and error texts as
-** Netdata 1.37.1 (http_api.c's header lists the fields served and every difference). Bodies
+** Netdata 1.37.1; the header of each .c file lists what it serves and every difference. Bodies
 ** only: the caller writes the status line and headers (http_req.h).
 **
 ** Locking: db->lock is held only to find hosts (and to copy the host list); each host's lock is
 ** held while that host is read; two locks are never held at once.
 **
-** Files: http_api.c routes and renders info/charts/chart; http_api_data.c runs /data queries
-** and renders allmetrics.
+** Files: http_api.c routes and renders info/charts/chart; http_api_data.c runs /data queries;
+** http_api_prom.c renders allmetrics.
 */
 #ifndef STREAMC_HTTP_API_H
 #define STREAMC_HTTP_API_H
@@ -25,7 +25,7 @@
 /* Largest body served; a larger one becomes a 500 (Netdata has no bound). */
 #define HTTP_API_MAX_BODY ((size_t)256 << 20)
 /* Largest /data result, rows x dimensions (Netdata has no bound): 400 beyond it. */
-#define HTTP_API_MAX_CELLS ((size_t)16 << 20)
+#define HTTP_API_MAX_CELLS ((size_t)4 << 20)
 /* The "version" streamd reports for a host that did not tell its own (localhost): the
    Netdata release whose API and protocol it speaks, so version-gated scripts behave. */
 #define HTTP_API_COMPAT_VERSION "v1.37.1"
@@ -68,6 +68,10 @@ size_t http_api_fmt_number(char *buf, double v);
 void http_api_chart_range(const RrdHost *h, const RrdChart *c, int64_t *first, int64_t *last);
 /* Netdata's name of memory mode MODE (POLICY_MODE_*). */
 const char *http_api_mode_name(int mode);
+
+/* Netdata's simple_pattern_matches: PAT is words split by ",|" and whitespace, '*' matches any
+   run, a '!' word excludes; the first word that matches TEXT decides; none: 0. */
+int http_api_pattern_match(const char *pat, const char *text);
 
 /* /api/v1/data for host H (its lock held by the caller). */
 void http_api_data(RrdHost *h, const HttpRequest *req, int64_t now_s, HttpApiResponse *out);

@@ -13,6 +13,7 @@
 */
 #include "http_req.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +63,7 @@ int http_req_early_bad(const char *buf, size_t n)
 {
     size_t skip;
     const char *nul = memchr(buf, '\0', n);
-    return method_of(buf, nul ? (size_t)(nul - buf) : n, &skip) == HTTP_M_OTHER;
+    return n > 0 && method_of(buf, nul ? (size_t)(nul - buf) : n, &skip) == HTTP_M_OTHER;
 }
 
 /* ---- URL decoding (url_decode_r) --------------------------------------------------------- */
@@ -71,32 +72,16 @@ int http_req_early_bad(const char *buf, size_t n)
    so any byte "decodes" ('z' -> 35, '-' -> -42). */
 static unsigned hexval(unsigned char c)
 {
-    if (c >= '0' && c <= '9') {
-        return (unsigned)(c - '0');
-    }
-    if (c >= 'A' && c <= 'Z') {
-        c = (unsigned char)(c + 32);
-    }
-    return (unsigned)(c - 'a' + 10) & 0xffu;
+    return c >= '0' && c <= '9' ? (unsigned)(c - '0')
+                                : (unsigned)((c >= 'A' && c <= 'Z' ? c + 32 : c) - 'a' + 10) & 0xffu;
 }
 
 /* The byte "%XY" at S stands for; 0 when X or Y is missing (end of the C string). */
 static unsigned char pct(const char *s, const char *end)
 {
-    if (end - s < 3) {
-        return 0;
-    }
-    return (unsigned char)((hexval((unsigned char)s[1]) << 4) | hexval((unsigned char)s[2]));
-}
-
-static int leading_ones(unsigned char c)
-{
-    int n = 0;
-    while (c & 0x80) {
-        n++;
-        c = (unsigned char)(c << 1);
-    }
-    return n;
+    return end - s < 3 ? 0
+                       : (unsigned char)((hexval((unsigned char)s[1]) << 4)
+                                         | hexval((unsigned char)s[2]));
 }
 
 /* A %-escaped UTF-8 sequence at S: only every third byte's two followers are read (the '%' of
@@ -107,7 +92,7 @@ static int decode_multibyte(const char *s, const char *end, char *d, const char 
     if ((first & 0xc0) != 0xc0) {
         return 0;
     }
-    int len = leading_ones(first);
+    int len = first >= 0xf8 ? 5 : first >= 0xf0 ? 4 : first >= 0xe0 ? 3 : 2;   /* leading 1s */
     if (len > 4 || d + len >= e) {
         return 0;
     }
@@ -121,34 +106,27 @@ static int decode_multibyte(const char *s, const char *end, char *d, const char 
     return len;
 }
 
-/* Markus Kuhn's utf8_check, as Netdata runs it over the decoded text: 1 when valid. */
+/* Markus Kuhn's utf8_check, as Netdata runs it over the decoded text: 1 when valid (no
+   overlong forms, surrogates, U+FFFE/U+FFFF or code points past U+10FFFF). */
 static int utf8_valid(const unsigned char *s)
 {
     while (*s) {
-        if (*s < 0x80) {
-            s++;
-        } else if ((s[0] & 0xe0) == 0xc0) {
-            if ((s[1] & 0xc0) != 0x80 || (s[0] & 0xfe) == 0xc0) {
+        int n = *s < 0x80 ? 1 : (*s & 0xe0) == 0xc0 ? 2 : (*s & 0xf0) == 0xe0 ? 3
+              : (*s & 0xf8) == 0xf0 ? 4 : 0;
+        for (int k = 1; k < n; k++) {
+            if ((s[k] & 0xc0) != 0x80) {        /* also stops at the NUL */
                 return 0;
             }
-            s += 2;
-        } else if ((s[0] & 0xf0) == 0xe0) {
-            if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80
-                || (s[0] == 0xe0 && (s[1] & 0xe0) == 0x80) || (s[0] == 0xed && (s[1] & 0xe0) == 0xa0)
-                || (s[0] == 0xef && s[1] == 0xbf && (s[2] & 0xfe) == 0xbe)) {
-                return 0;
-            }
-            s += 3;
-        } else if ((s[0] & 0xf8) == 0xf0) {
-            if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80
-                || (s[0] == 0xf0 && (s[1] & 0xf0) == 0x80) || (s[0] == 0xf4 && s[1] > 0x8f)
-                || s[0] > 0xf4) {
-                return 0;
-            }
-            s += 4;
-        } else {
+        }
+        if (!n || (n == 2 && (s[0] & 0xfe) == 0xc0)
+            || (n == 3 && ((s[0] == 0xe0 && (s[1] & 0xe0) == 0x80)
+                           || (s[0] == 0xed && (s[1] & 0xe0) == 0xa0)
+                           || (s[0] == 0xef && s[1] == 0xbf && (s[2] & 0xfe) == 0xbe)))
+            || (n == 4 && ((s[0] == 0xf0 && (s[1] & 0xf0) == 0x80)
+                           || (s[0] == 0xf4 && s[1] > 0x8f) || s[0] > 0xf4))) {
             return 0;
         }
+        s += n;
     }
     return 1;
 }
@@ -210,10 +188,7 @@ static char *take(Scratch *sc, size_t n)
 static const char *copy(Scratch *sc, const char *z, size_t n)
 {
     char *c = take(sc, n);
-    if (c) {
-        memcpy(c, z, n);
-    }
-    return c;
+    return c ? memcpy(c, z, n) : NULL;
 }
 
 /* ---- headers (http_header_parse) --------------------------------------------------------- */
@@ -300,31 +275,28 @@ static char *sep_nonempty(char **ptr, const char *delim)
     return p;
 }
 
-/* Names Netdata's rrdhost_set_system_info_variable accepts (after the NETDATA_SYSTEM_OS_* ->
-   NETDATA_HOST_OS_* rename); any other name is logged as "not used". */
-static const char *const sysinfo_names[] = {
-    "NETDATA_PROTOCOL_VERSION", "NETDATA_INSTANCE_CLOUD_TYPE",
-    "NETDATA_INSTANCE_CLOUD_INSTANCE_TYPE", "NETDATA_INSTANCE_CLOUD_INSTANCE_REGION",
-    "NETDATA_CONTAINER_OS_NAME", "NETDATA_CONTAINER_OS_ID", "NETDATA_CONTAINER_OS_ID_LIKE",
-    "NETDATA_CONTAINER_OS_VERSION", "NETDATA_CONTAINER_OS_VERSION_ID",
-    "NETDATA_CONTAINER_OS_DETECTION", "NETDATA_HOST_OS_NAME", "NETDATA_HOST_OS_ID",
-    "NETDATA_HOST_OS_ID_LIKE", "NETDATA_HOST_OS_VERSION", "NETDATA_HOST_OS_VERSION_ID",
-    "NETDATA_HOST_OS_DETECTION", "NETDATA_SYSTEM_OS_NAME", "NETDATA_SYSTEM_OS_ID",
-    "NETDATA_SYSTEM_OS_ID_LIKE", "NETDATA_SYSTEM_OS_VERSION", "NETDATA_SYSTEM_OS_VERSION_ID",
-    "NETDATA_SYSTEM_OS_DETECTION", "NETDATA_SYSTEM_KERNEL_NAME",
-    "NETDATA_SYSTEM_CPU_LOGICAL_CPU_COUNT", "NETDATA_SYSTEM_CPU_FREQ", "NETDATA_SYSTEM_TOTAL_RAM",
-    "NETDATA_SYSTEM_TOTAL_DISK_SIZE", "NETDATA_SYSTEM_KERNEL_VERSION",
-    "NETDATA_SYSTEM_ARCHITECTURE", "NETDATA_SYSTEM_VIRTUALIZATION", "NETDATA_SYSTEM_VIRT_DETECTION",
-    "NETDATA_SYSTEM_CONTAINER", "NETDATA_SYSTEM_CONTAINER_DETECTION", "NETDATA_HOST_IS_K8S_NODE",
-    "NETDATA_SYSTEM_CPU_VENDOR", "NETDATA_SYSTEM_CPU_MODEL", "NETDATA_SYSTEM_CPU_DETECTION",
-    "NETDATA_SYSTEM_RAM_DETECTION", "NETDATA_SYSTEM_DISK_DETECTION",
-    "NETDATA_CONTAINER_IS_OFFICIAL_IMAGE",
-};
+/* Names (after "NETDATA_") that Netdata's rrdhost_set_system_info_variable accepts, with the
+   SYSTEM_OS_* names it renames to HOST_OS_* first; any other name is logged as "not used". */
+static const char sysinfo_names[] =
+    " PROTOCOL_VERSION INSTANCE_CLOUD_TYPE INSTANCE_CLOUD_INSTANCE_TYPE"
+    " INSTANCE_CLOUD_INSTANCE_REGION CONTAINER_OS_NAME CONTAINER_OS_ID CONTAINER_OS_ID_LIKE"
+    " CONTAINER_OS_VERSION CONTAINER_OS_VERSION_ID CONTAINER_OS_DETECTION HOST_OS_NAME HOST_OS_ID"
+    " HOST_OS_ID_LIKE HOST_OS_VERSION HOST_OS_VERSION_ID HOST_OS_DETECTION SYSTEM_OS_NAME"
+    " SYSTEM_OS_ID SYSTEM_OS_ID_LIKE SYSTEM_OS_VERSION SYSTEM_OS_VERSION_ID SYSTEM_OS_DETECTION"
+    " SYSTEM_KERNEL_NAME SYSTEM_CPU_LOGICAL_CPU_COUNT SYSTEM_CPU_FREQ SYSTEM_TOTAL_RAM"
+    " SYSTEM_TOTAL_DISK_SIZE SYSTEM_KERNEL_VERSION SYSTEM_ARCHITECTURE SYSTEM_VIRTUALIZATION"
+    " SYSTEM_VIRT_DETECTION SYSTEM_CONTAINER SYSTEM_CONTAINER_DETECTION HOST_IS_K8S_NODE"
+    " SYSTEM_CPU_VENDOR SYSTEM_CPU_MODEL SYSTEM_CPU_DETECTION SYSTEM_RAM_DETECTION"
+    " SYSTEM_DISK_DETECTION CONTAINER_IS_OFFICIAL_IMAGE ";
 
 static int sysinfo_known(const char *name)
 {
-    for (size_t i = 0; i < sizeof(sysinfo_names) / sizeof(sysinfo_names[0]); i++) {
-        if (strcmp(name, sysinfo_names[i]) == 0) {
+    if (strncmp(name, "NETDATA_", 8) != 0 || strchr(name, ' ')) {
+        return 0;
+    }
+    size_t n = strlen(name += 8);
+    for (const char *p = strstr(sysinfo_names, name); n && p; p = strstr(p + 1, name)) {
+        if (p[-1] == ' ' && p[n] == ' ') {
             return 1;
         }
     }
@@ -338,14 +310,11 @@ static void stream_field(HttpRequest *r, const char *name, const char *value)
         const char *name;
         size_t off;
     } strs[] = {
-        {"key", offsetof(HttpRequest, key)},
-        {"hostname", offsetof(HttpRequest, hostname)},
+        {"key", offsetof(HttpRequest, key)}, {"hostname", offsetof(HttpRequest, hostname)},
         {"registry_hostname", offsetof(HttpRequest, registry_hostname)},
-        {"machine_guid", offsetof(HttpRequest, machine_guid)},
-        {"os", offsetof(HttpRequest, os)},
-        {"timezone", offsetof(HttpRequest, timezone)},
+        {"machine_guid", offsetof(HttpRequest, machine_guid)}, {"os", offsetof(HttpRequest, os)},
+        {"timezone", offsetof(HttpRequest, timezone)}, {"tags", offsetof(HttpRequest, tags)},
         {"abbrev_timezone", offsetof(HttpRequest, abbrev_timezone)},
-        {"tags", offsetof(HttpRequest, tags)},
         {"ver", offsetof(HttpRequest, ver)},
     };
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
@@ -401,10 +370,7 @@ static void split_params(HttpRequest *r, char *z, int stream)
 
 static void set_bad(HttpRequest *r, const char *body, int hang)
 {
-    r->bad = 1;
-    r->bad_status = 400;
-    r->bad_body = body;
-    r->hang = hang;
+    r->bad = 1, r->bad_status = 400, r->bad_body = body, r->hang = hang;
 }
 
 /* GET: the path is cut at the first raw '?', else at the first "%3f"/"%3F" (Netdata's two
@@ -460,16 +426,6 @@ static void parse_get(HttpRequest *r, Scratch *sc, const char *u, const char *ue
     split_params(r, dq + (dq[0] != '\0'), 0);       /* skip the decoded separator */
 }
 
-static void reset(HttpRequest *r)
-{
-    memset(r, 0, offsetof(HttpRequest, scratch));
-    r->method = HTTP_M_OTHER;
-    r->path = "";
-    r->query = "";
-    r->update_every = 1;
-    r->hops = 1;
-}
-
 /*
 ** Reads BUF[0..hlen + extra) as Netdata's first read of a connection: complete when it ends in
 ** "\r\n\r\n"; otherwise bytes after a "\r\n\r\n" get a 400 and a request not yet complete is one
@@ -480,7 +436,10 @@ static void reset(HttpRequest *r)
 */
 void http_req_parse(HttpRequest *r, const char *buf, size_t hlen, size_t extra)
 {
-    reset(r);
+    memset(r, 0, offsetof(HttpRequest, scratch));
+    r->method = HTTP_M_OTHER;
+    r->path = r->query = "";
+    r->update_every = r->hops = 1;
     size_t total = hlen + extra, skip;
     const char *nul = memchr(buf, '\0', total);
     const char *cend = nul ? nul : buf + total;
@@ -538,19 +497,17 @@ const char *http_req_param(const HttpRequest *r, const char *name)
 
 const char *http_status_text(int status)
 {
+    static const char *const ranges[] = {"Informational", "Successful", "Redirection",
+                                         "Bad Request", "Server Error"};
     switch (status) {
     case 200: return "OK";
     case 301: return "Moved Permanently";
     case 307: return "Temporary Redirect";
-    case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 412: return "Preconditions Failed";
-    default: break;
+    default: return status >= 100 && status < 600 ? ranges[status / 100 - 1] : "Undefined Error";
     }
-    static const char *const ranges[] = {"Informational", "Successful", "Redirection",
-                                         "Bad Request", "Server Error"};
-    return status >= 100 && status < 600 ? ranges[status / 100 - 1] : "Undefined Error";
 }
 
 typedef struct Out {
@@ -558,46 +515,34 @@ typedef struct Out {
     size_t cap, n;
 } Out;
 
-static void put(Out *o, const char *z, size_t n)
+/* Append like snprintf, cutting at CAP - 1 and keeping OUT NUL-terminated. */
+static void outf(Out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void outf(Out *o, const char *fmt, ...)
 {
-    size_t room = o->cap > o->n + 1 ? o->cap - o->n - 1 : 0;
-    size_t k = n < room ? n : room;
-    memcpy(o->p + o->n, z, k);
-    o->n += k;
-    if (o->cap) {
-        o->p[o->n] = '\0';
+    if (o->n + 1 >= o->cap) {
+        return;
     }
-}
-
-static void puts_(Out *o, const char *z)
-{
-    put(o, z, strlen(z));
-}
-
-static void putnum(Out *o, unsigned long long v)
-{
-    char tmp[24], *p = tmp + sizeof(tmp);
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    put(o, p, (size_t)(tmp + sizeof(tmp) - p));
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(o->p + o->n, o->cap - o->n, fmt, ap);
+    va_end(ap);
+    if (k > 0) {
+        o->n = o->n + (size_t)k < o->cap ? o->n + (size_t)k : o->cap - 1;
+    }
 }
 
 /* strftime "%a, %d %b %Y %H:%M:%S %Z" of gmtime in the C locale, without depending on it. */
-static void putdate(Out *o, long long t)
+static void outdate(Out *o, const char *name, long long t)
 {
-    static const char days[] = "SunMonTueWedThuFriSat", months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    static const char days[] = "SunMonTueWedThuFriSat", mon[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
     struct tm tm;
     time_t tt = (time_t)t;
-    char z[40];
     if (!gmtime_r(&tt, &tm)) {
         memset(&tm, 0, sizeof(tm));
     }
-    int n = (int)snprintf(z, sizeof(z), "%.3s, %02d %.3s %04d %02d:%02d:%02d GMT",
-                          days + 3 * (tm.tm_wday % 7), tm.tm_mday, months + 3 * (tm.tm_mon % 12),
-                          tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    put(o, z, n > 0 && (size_t)n < sizeof(z) ? (size_t)n : 0);
+    outf(o, "%s: %.3s, %02d %.3s %04d %02d:%02d:%02d GMT\r\n", name, days + 3 * (tm.tm_wday % 7),
+         tm.tm_mday, mon + 3 * (tm.tm_mon % 12), tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+         tm.tm_sec);
 }
 
 size_t http_resp_write(char *out, size_t cap, const HttpResp *h)
@@ -608,53 +553,36 @@ size_t http_resp_write(char *out, size_t cap, const HttpResp *h)
     if (cap) {
         out[0] = '\0';
     }
-    puts_(&o, "HTTP/1.1 ");
-    putnum(&o, (unsigned long long)(h->status < 0 ? 0 : h->status));
-    puts_(&o, " ");
-    puts_(&o, http_status_text(h->status));
-    puts_(&o, h->keep_alive ? "\r\nConnection: keep-alive" : "\r\nConnection: close");
-    puts_(&o, "\r\nServer: Netdata Embedded HTTP Server v1.37.1\r\nAccess-Control-Allow-Origin: ");
-    puts_(&o, h->origin ? h->origin : "*");
-    puts_(&o, "\r\nAccess-Control-Allow-Credentials: true\r\nContent-Type: ");
-    puts_(&o, h->content_type ? h->content_type : HTTP_CT_TEXT);
-    puts_(&o, "\r\nDate: ");
-    putdate(&o, h->date ? h->date : now);
-    puts_(&o, "\r\n");
+    outf(&o, "HTTP/1.1 %d %s\r\nConnection: %s\r\nServer: Netdata Embedded HTTP Server v1.37.1\r\n"
+         "Access-Control-Allow-Origin: %s\r\nAccess-Control-Allow-Credentials: true\r\n"
+         "Content-Type: %s\r\n", h->status, http_status_text(h->status),
+         h->keep_alive ? "keep-alive" : "close", h->origin ? h->origin : "*",
+         h->content_type ? h->content_type : HTTP_CT_TEXT);
+    outdate(&o, "Date", h->date ? h->date : now);
     if (h->x_frame_options && *h->x_frame_options) {
-        puts_(&o, "X-Frame-Options: ");
-        puts_(&o, h->x_frame_options);
-        puts_(&o, "\r\n");
+        outf(&o, "X-Frame-Options: %s\r\n", h->x_frame_options);
     }
     if (h->tk != HTTP_TK_NONE) {
-        puts_(&o, h->tk == HTTP_TK_TRACKING ? "Tk: T;cookies\r\n" : "Tk: N\r\n");
+        outf(&o, "Tk: %s\r\n", h->tk == HTTP_TK_TRACKING ? "T;cookies" : "N");
     }
     if (h->options_reply) {
-        puts_(&o, "Access-Control-Allow-Methods: GET, OPTIONS\r\n"
-                  "Access-Control-Allow-Headers: accept, x-requested-with, origin, content-type, "
-                  "cookie, pragma, cache-control, x-auth-token\r\n"
-                  "Access-Control-Max-Age: 1209600\r\n");
+        outf(&o, "Access-Control-Allow-Methods: GET, OPTIONS\r\n"
+                 "Access-Control-Allow-Headers: accept, x-requested-with, origin, content-type, "
+                 "cookie, pragma, cache-control, x-auth-token\r\n"
+                 "Access-Control-Max-Age: 1209600\r\n");
     } else {
-        puts_(&o, nocache ? "Cache-Control: no-cache, no-store, must-revalidate\r\nPragma: no-cache"
-                          : "Cache-Control: public");
-        puts_(&o, "\r\nExpires: ");
-        putdate(&o, h->expires ? h->expires
-                               : now + (nocache ? (h->update_every > 0 ? h->update_every : 1) : 86400));
-        puts_(&o, "\r\n");
+        outf(&o, "Cache-Control: %s\r\n", nocache ? "no-cache, no-store, must-revalidate\r\n"
+                                                    "Pragma: no-cache" : "public");
+        int after = nocache ? (h->update_every > 0 ? h->update_every : 1) : 86400;
+        outdate(&o, "Expires", h->expires ? h->expires : now + after);
     }
-    if (h->extra) {
-        puts_(&o, h->extra);
-    }
-    if (h->gzip) {
-        puts_(&o, "Content-Encoding: gzip\r\n");
-    }
+    outf(&o, "%s%s", h->extra ? h->extra : "", h->gzip ? "Content-Encoding: gzip\r\n" : "");
     if (h->chunked) {
-        puts_(&o, "Transfer-Encoding: chunked\r\n");
+        outf(&o, "Transfer-Encoding: chunked\r\n");
     } else if (h->body_len) {                       /* no length: Netdata sends none */
-        puts_(&o, "Content-Length: ");
-        putnum(&o, h->body_len);
-        puts_(&o, "\r\n");
+        outf(&o, "Content-Length: %zu\r\n", h->body_len);
     }
-    puts_(&o, "\r\n");
+    outf(&o, "\r\n");
     return o.n;
 }
 
@@ -670,9 +598,8 @@ size_t http_error_page_at(char *out, size_t cap, const HttpResp *h, const char *
 {
     HttpResp hh = *h;
     hh.body_len = strlen(body);
-    size_t n = http_resp_write(out, cap, &hh);
-    Out o = {out, cap, n};
-    puts_(&o, body);
+    Out o = {out, cap, http_resp_write(out, cap, &hh)};
+    outf(&o, "%s", body);
     return o.n;
 }
 

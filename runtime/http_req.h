@@ -1,15 +1,15 @@
 /*
 ** http_req.h - the first request on a streamd connection, read the way Netdata 1.37.1's web
-** server reads it: framing (complete only at "\r\n\r\n", 16384-byte cap), the method ("STREAM "
-** exactly, or GET), the query URL-decoded as a whole and then split on '&' and the first '='
-** (Netdata's url_decode_r quirks included: '+' -> space, an invalid escape such as "%zz" still
-** decodes to some byte, an escape that yields a non-printable byte or broken UTF-8 is a 400),
-** the headers Netdata looks at (User-Agent, Connection, Host), and Netdata-identical response
-** headers and error pages.
+** server reads it: framing (complete only at "\r\n\r\n", at most 16383 bytes in the first read),
+** the method ("STREAM ", "GET " or "OPTIONS ", exactly), the query URL-decoded as a whole and
+** then split on '&' and the first '=' (url_decode_r's quirks included: '+' -> space, an invalid
+** escape such as "%zz" still decodes to some byte, an escape that yields a non-printable byte or
+** broken UTF-8 is a 400), the headers Netdata looks at (Connection, User-Agent, Host, Origin,
+** Accept-Encoding), and Netdata-identical response headers and error pages.
 **
-** Pure: no I/O, no allocation, no clock except the Date header of http_resp_header. Everything
-** decoded lives in HttpRequest.scratch; every pointer in a parsed request points into scratch
-** or at a static string.
+** Pure: no I/O, no allocation, no clock except the Date header when HttpResp.now is 0.
+** Everything decoded lives in HttpRequest.scratch; every pointer in a parsed request points into
+** scratch or at a static string, so an HttpRequest may outlive the receive buffer.
 **
 ** Does not: decide admission (runtime/admit.c), negotiate capabilities (stream_caps.c), route
 ** API paths (http_api.c), or touch sockets (net*).
@@ -36,7 +36,7 @@ long http_req_header_len(const char *buf, size_t n);
 
 /* Nonzero when the bytes received so far already get Netdata's 400 "I don't understand you"
    page, before the request is complete: Netdata checks the method ("GET ", "OPTIONS ", "STREAM "
-   exactly) on every read, so "G" alone or "stream " is refused at once. */
+   exactly) on every read, so "G" alone or "stream " is refused at once. 0 when N is 0. */
 int http_req_early_bad(const char *buf, size_t n);
 
 /* HTTP_M_OPTIONS: Netdata answers "OK" (200) with CORS headers, see HttpResp.options_reply. */
@@ -57,7 +57,8 @@ typedef struct HttpRequest {
     HttpParam params[HTTP_MAX_PARAMS];
     size_t nparams;             /* STREAM: decoded pairs in order (last wins on lookup);
                                    GET: decoded query pairs */
-    const char *user_agent;     /* NULL when absent */
+    const char *user_agent;     /* NULL when absent (read for every method; Netdata keeps it
+                                   for STREAM only) */
     int keep_alive;             /* a Connection header containing "keep-alive" (any case) */
     const char *host;           /* Host header (first 1024 bytes), NULL when absent */
     /* STREAM convenience, after decode (NULL when absent/empty): */

@@ -19,6 +19,8 @@
 #include "guid.h"
 #include "wire.h"
 
+#define CLIP 104                 /* clip()'s buffer */
+
 typedef IngestStatus (*CommandFn)(Ingest *in, char **w, size_t n);
 
 typedef struct Command {
@@ -59,19 +61,15 @@ static const char *host_name(const Ingest *in)
     return in->h->hostname ? in->h->hostname : "";
 }
 
-/* Peer text for our own messages: at most 100 bytes, control bytes as '?', "..." when cut. */
-static const char *clip(char *dst, size_t cap, const char *s)
+/* The N bytes at S for our own messages: at most 100, control bytes as '?', "..." when cut. */
+static const char *clip(char dst[CLIP], const char *s, size_t n)
 {
     size_t i = 0;
-    for (; s[i] && i + 4 < cap && i < 100; i++) {
+    for (; i < n && i < 100; i++) {
         unsigned char c = (unsigned char)s[i];
         dst[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
     }
-    if (s[i]) {
-        memcpy(dst + i, "...", 3);
-        i += 3;
-    }
-    dst[i] = '\0';
+    memcpy(dst + i, i < n ? "..." : "", i < n ? 4 : 1);
     return dst;
 }
 
@@ -114,12 +112,6 @@ static RrdDim *find_dim(Ingest *in, RrdChart *c, const char *id, const char *cmd
     return d;
 }
 
-static void replay_reset(Ingest *in)
-{
-    in->rset_enabled = 0;
-    in->replay_start_s = in->replay_end_s = 0;
-}
-
 /* ---- definitions ------------------------------------------------------------------------- */
 
 static IngestStatus cmd_chart(Ingest *in, char **w, size_t n)
@@ -150,9 +142,9 @@ static IngestStatus cmd_chart(Ingest *in, char **w, size_t n)
     RrdChart *c = rrd_chart_upsert(in->h, &def, &why);
     if (!c) {
         /* differs: 1.37.1 has no chart limit and cuts ids at 200 bytes silently */
-        char id[128];
+        char id[CLIP];
         return fail(in, "PLUGINSD: 'host:%s' requested a CHART '%s' that cannot be stored: %s; "
-                    "disconnecting", host_name(in), clip(id, sizeof(id), type),
+                    "disconnecting", host_name(in), clip(id, type, strlen(type)),
                     why ? why : "unknown reason");
     }
     in->cur = c;
@@ -172,18 +164,16 @@ static IngestStatus cmd_dimension(Ingest *in, char **w, size_t n)
         .id = id,
         .name = word(w, n, 2),
         .algorithm = alg && *alg ? alg : "absolute",
-        .multiplier = mul && *mul ? strtol(mul, NULL, 0) : 1,
+        .multiplier = mul && *mul ? strtol(mul, NULL, 0) : 1,   /* rrd makes 0 into 1 */
         .divisor = div && *div ? strtol(div, NULL, 0) : 1,
         .options = word(w, n, 6),
     };
-    def.multiplier = def.multiplier ? def.multiplier : 1;
-    def.divisor = def.divisor ? def.divisor : 1;
     const char *why = NULL;
     if (!rrd_dim_upsert(in->h, c, &def, &why)) {
         /* differs: 1.37.1 has no dimension limit */
-        char d[128];
+        char d[CLIP];
         return fail(in, "PLUGINSD: 'host:%s/chart:%s' requested a DIMENSION '%s' that cannot be "
-                    "stored: %s; disconnecting", host_name(in), c->id, clip(d, sizeof(d), id),
+                    "stored: %s; disconnecting", host_name(in), c->id, clip(d, id, strlen(id)),
                     why ? why : "unknown reason");
     }
     return INGEST_OK;
@@ -216,9 +206,9 @@ static IngestStatus cmd_clabel(Ingest *in, char **w, size_t n)
     /* applied at once (1.37.1 adds to the live labels); the commit drops the ones not resent */
     if (rrd_labels_set(&in->clabel_chart->labels, name, value, src) != 0 ||
         rrd_labels_set(&in->chart_labels, name, value, src) != 0) {
-        char a[128];
+        char a[CLIP];
         note(in, "PLUGINSD: 'host:%s/chart:%s' cannot keep chart label '%s': more than %d labels",
-             host_name(in), in->clabel_chart->id, clip(a, sizeof(a), name), RRD_MAX_LABELS);
+             host_name(in), in->clabel_chart->id, clip(a, name, strlen(name)), RRD_MAX_LABELS);
     }
     return INGEST_OK;
 }
@@ -254,12 +244,8 @@ static IngestStatus cmd_chart_definition_end(Ingest *in, char **w, size_t n)
 
 static IngestStatus cmd_function(Ingest *in, char **w, size_t n)
 {
-    int global = 0;
-    size_t i = 1;
-    if (n >= 2 && strcmp(w[1], "GLOBAL") == 0) {
-        global = 1;
-        i++;
-    }
+    int global = n >= 2 && strcmp(w[1], "GLOBAL") == 0;
+    size_t i = 1 + (size_t)global;
     const char *name = word(w, n, i), *timeout = word(w, n, i + 1), *help = word(w, n, i + 2);
     RrdChart *c = global ? NULL : in->cur;
     if (!global && !c) {
@@ -270,7 +256,8 @@ static IngestStatus cmd_function(Ingest *in, char **w, size_t n)
         return fail(in, "PLUGINSD: 'host:%s/chart:%s' got a FUNCTION, without providing the "
                     "required data (global = '%s', name = '%s', timeout = '%s', help = '%s'). "
                     "Ignoring it.", host_name(in), c ? c->id : "(unset)", c ? "no" : "yes",
-                    name ? name : "(unset)", timeout ? timeout : "(unset)", help ? help : "(unset)");
+                    name ? name : "(unset)", timeout ? timeout : "(unset)",
+                    help ? help : "(unset)");
     }
     return INGEST_OK;       /* we never call functions: the declaration is not kept */
 }
@@ -386,9 +373,9 @@ static IngestStatus cmd_label(Ingest *in, char **w, size_t n)
     }
     in->host_labels_started = 1;
     if (rrd_labels_set(&in->host_labels, name, value, (uint32_t)wire_i64(source)) != 0) {
-        char a[128];
+        char a[CLIP];
         note(in, "PLUGINSD: 'host:%s' cannot keep host label '%s': more than %d labels",
-             host_name(in), clip(a, sizeof(a), name), RRD_MAX_LABELS);
+             host_name(in), clip(a, name, strlen(name)), RRD_MAX_LABELS);
     }
     return INGEST_OK;
 }
@@ -454,7 +441,7 @@ static IngestStatus cmd_flush(Ingest *in, char **w, size_t n)
 {
     (void)w, (void)n;
     in->cur = NULL;
-    replay_reset(in);
+    in->rset_enabled = 0;
     return INGEST_OK;
 }
 
@@ -480,7 +467,7 @@ static IngestStatus cmd_rbegin(Ingest *in, char **w, size_t n)
         return INGEST_DISCONNECT;
     }
     in->cur = c;
-    replay_reset(in);
+    in->rset_enabled = 0;
     if (s_txt && e_txt) {
         int64_t start = (int64_t)wire_u64(s_txt), end = (int64_t)wire_u64(e_txt);
         int64_t wall = 0, tol = 0;
@@ -498,8 +485,6 @@ static IngestStatus cmd_rbegin(Ingest *in, char **w, size_t n)
         int64_t lim = (int64_t)((uint64_t)wall + (uint64_t)tol);   /* wraps as 1.37.1's does */
         if (start && end && start < lim && end < lim && start < end) {
             in->rset_enabled = 1;
-            in->replay_start_s = start;
-            in->replay_end_s = end;
             return INGEST_OK;
         }
         note(in, "PLUGINSD REPLAY ERROR: 'host:%s/chart:%s' got a RBEGIN from %lld to %lld, but "
@@ -523,13 +508,13 @@ static IngestStatus cmd_rset(Ingest *in, char **w, size_t n)
 
 static IngestStatus cmd_rdstate(Ingest *in, char **w, size_t n)
 {
-    RrdChart *c = in->cur;
-    return find_dim(in, c, word(w, n, 1), "RDSTATE") ? INGEST_OK : INGEST_DISCONNECT;
+    return find_dim(in, in->cur, word(w, n, 1), "RDSTATE") ? INGEST_OK : INGEST_DISCONNECT;
 }
 
-static IngestStatus cmd_rsstate(Ingest *in, char **w, size_t n)
+/* RSSTATE (the table checked the chart; the state is not kept) */
+static IngestStatus cmd_accept(Ingest *in, char **w, size_t n)
 {
-    (void)in, (void)w, (void)n;     /* the table checked the chart; the state is not kept */
+    (void)in, (void)w, (void)n;
     return INGEST_OK;
 }
 
@@ -544,7 +529,7 @@ static IngestStatus cmd_rend(Ingest *in, char **w, size_t n)
     }
     in->cur = NULL;
     in->updates++;                      /* 1.37.1 counts a REND as a completed update */
-    replay_reset(in);
+    in->rset_enabled = 0;
     return INGEST_OK;
 }
 
@@ -569,7 +554,7 @@ static const Command commands[] = {
     {"RBEGIN", cmd_rbegin, NULL},
     {"RSET", cmd_rset, "RBEGIN"},
     {"RDSTATE", cmd_rdstate, "RBEGIN"},
-    {"RSSTATE", cmd_rsstate, "RBEGIN"},
+    {"RSSTATE", cmd_accept, "RBEGIN"},
     {"REND", cmd_rend, NULL},
     {"FLUSH", cmd_flush, NULL},
     {"DISABLE", cmd_disable, NULL},
@@ -605,14 +590,8 @@ IngestStatus ingest_line(Ingest *in, char *line, size_t len, uint64_t now_ut)
     in->note[0] = '\0';
     in->lines++;
 
-    const char *kw = line;
-    while (wire_is_space(*kw)) {
-        kw++;
-    }
-    size_t kwlen = 0;
-    while (kw[kwlen] && !wire_is_space(kw[kwlen])) {
-        kwlen++;
-    }
+    size_t kwlen;
+    const char *kw = wire_keyword(line, &kwlen);
     if (in->in_function_result) {
         if (kwlen == 19 && memcmp(kw, "FUNCTION_RESULT_END", 19) == 0) {
             in->in_function_result = 0;
@@ -627,12 +606,9 @@ IngestStatus ingest_line(Ingest *in, char *line, size_t len, uint64_t now_ut)
     const Command *cmd = lookup(kw, kwlen);
     if (!cmd) {
         /* differs: 1.37.1 release builds log nothing; the note says why the session ends */
-        char raw[104], k[128];
-        size_t m = kwlen < sizeof(raw) - 1 ? kwlen : sizeof(raw) - 1;   /* clip() marks a cut */
-        memcpy(raw, kw, m);
-        raw[m] = '\0';
+        char k[CLIP];
         note(in, "PLUGINSD: 'host:%s' sent unknown command '%s'; disconnecting", host_name(in),
-             clip(k, sizeof(k), raw));
+             clip(k, kw, kwlen));
         return INGEST_DISCONNECT;
     }
     char *words[WIRE_MAX_WORDS];
@@ -652,5 +628,5 @@ void ingest_reset(Ingest *in)
     rrd_labels_clear(&in->chart_labels);
     in->clabel_chart = NULL;
     in->in_function_result = 0;
-    replay_reset(in);
+    in->rset_enabled = 0;
 }

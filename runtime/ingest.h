@@ -11,6 +11,7 @@
 #ifndef STREAMC_INGEST_H
 #define STREAMC_INGEST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "rrd.h"
@@ -39,8 +40,7 @@ typedef struct Ingest {
     int in_function_result;
     uint64_t function_result_lines;
     /* replication (RBEGIN .. REND): validated as 1.37.1 does, the data is not stored */
-    int rset_enabled;
-    int64_t replay_start_s, replay_end_s;
+    int rset_enabled;            /* the last RBEGIN had a valid time window */
 } Ingest;
 
 /* Start a connection's interpreter for H (the caller may then set in->peer). */

@@ -181,6 +181,8 @@ int receiver_handshake(Streamd *sd, const HttpRequest *q, const ConnPeer *p, Rec
     r->peer = *p;
     snprintf(r->ip, sizeof r->ip, "%s", ip);
     ingest_init(&r->in, h);
+    snprintf(r->peer_text, sizeof r->peer_text, "%s:%s", p->ip, p->port);
+    r->in.peer = r->peer_text;   /* the default plugin of a CHART that names none */
     if (wire_reader_init(&r->rd) != 0) {
         log_line(LOG_ERR, "STREAM %s [receive from [%s]:%s]: out of memory.", q->hostname, ip,
                  p->port);
@@ -219,12 +221,9 @@ int receiver_process(Streamd *sd, Receiver *r)
     uint64_t now = rrd_now_ut();
     while ((line = wire_reader_next(&r->rd, &len, &cut))) {
         if (cut) {
-            log_line(LOG_ERR, "STREAM: received line exceeds %d bytes. Truncating it.",
-                     WIRE_MAX_LINE);
+            log_line(LOG_ERR, "%s", WIRE_TRUNCATED_LOG);
         }
-        uint64_t before = r->in.updates;
-        IngestStatus st = ingest_line(&r->in, line, len, now);
-        h->updates += r->in.updates - before;
+        IngestStatus st = ingest_line(&r->in, line, len, now);   /* counts h->updates */
         if (r->in.note[0]) {
             log_line(LOG_INFO, "STREAM %s [receive from [%s]:%s]: %s", h->hostname, r->ip,
                      r->peer.port, r->in.note);

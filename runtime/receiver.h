@@ -31,6 +31,7 @@ typedef struct Receiver {
     WireReader rd;
     ConnPeer peer;
     char ip[64];                 /* the client as Netdata logs it (after the localhost rewrite) */
+    char peer_text[96];          /* "ip:port" */
 } Receiver;
 
 /* Decide on the STREAM request REQ from PEER. Writes the bytes to send into REPLY (at most CAP;

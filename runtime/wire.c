@@ -20,6 +20,19 @@ int wire_is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '=';
 }
 
+const char *wire_keyword(const char *line, size_t *n)
+{
+    while (wire_is_space(*line)) {
+        line++;
+    }
+    size_t k = 0;
+    while (line[k] && !wire_is_space(line[k])) {
+        k++;
+    }
+    *n = k;
+    return line;
+}
+
 /*
 ** Allocate R's buffer now (a receiver always needs it). Returns 0, or -1 when out of memory;
 ** R is zeroed first, so wire_reader_free is safe either way.

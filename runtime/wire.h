@@ -54,6 +54,9 @@ size_t wire_split(char *line, char **words, size_t max);
 
 /* 1 when C separates words (space, tab, CR, LF, '='), as Netdata's pluginsd_space(). */
 int wire_is_space(char c);
+/* The keyword as 1.37.1's find_first_keyword() takes it: the first run of non-separator bytes,
+   raw (quotes included, so "BEGIN" is not BEGIN). *N is its length, 0 for a line without one. */
+const char *wire_keyword(const char *line, size_t *n);
 
 /* Numbers as 1.37.1 reads them from words (§3.1); none of them fails, they stop reading. */
 /* str2ull/str2ul (BEGIN µs, timestamps): leading decimal digits only, at most 30, wrapping. */

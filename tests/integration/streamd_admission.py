@@ -21,16 +21,23 @@ machine GUID not allowed from this IP, the accept-rate limit (the very first req
 already connected (a live stream kept busy with lines), the parent's own GUID, `[web] allow
 connections from` (closed, no bytes; clients use 127.0.0.2-4, still loopback), `[web] allow
 streaming from` (raw 403 body), three malformed requests (HTTP 400 pages)), plus accepted
-requests (V1, VCAPS, a real child's ver=16376) and a reconnect after the first stream ended.
+requests: from 127.0.0.2, the parent's own GUID in upper case (another host), every `ver` of the
+negotiation table (none, 0-6, 64, 192, 4160, 15352, 16376, 32768), and a reconnect after the
+first stream ended. streamd only: SIGHUP reopens the log; a policy that is not one -> exit 2
+with one line; SIGTERM -> exit 0.
 
 Deliberate differences (the only ones allowed in the differential part):
-  * HTTP pages: the values of the Date and Expires headers are clock readings; they are
-    replaced by a placeholder before comparing (the header names and order must match).
-  * The prompt for ver=16376: Netdata echoes COMPRESSION (16320); streamd never negotiates
-    compression, so its number must be a subset of the offered bits without 1024 and with
-    VCAPS (64).
-  * Netdata appends " (errno N, ...)" to some error-log lines (a stale errno); streamd's log
-    line must end with the text itself.
+  1. HTTP pages: the values of the Date and Expires headers are clock readings; they are
+     replaced by a placeholder before comparing (the header names and order must match).
+  2. Prompts: each server answers `ver` with Netdata's negotiation rule (stream-protocol §2.4,
+     modelled below in caps_for/prompt_for) applied to ITS OWN capability set: Netdata 1.37.1
+     has every bit 3..13 (16376); streamd implements no compression, functions, replication or
+     binary, so its set is 1016 (runtime/stream_caps.h STREAM_CAPS_OURS). Where the two sets
+     give different prompts (e.g. ver=16376: 16320 vs 960, ver=5: version=5 vs version=4),
+     each reply is checked against the model instead of against the other server.
+  3. Netdata appends " (errno N, ...)" to some error-log lines (a stale errno); streamd's log
+     line must end with the text itself.
+  Any further case named in DELIBERATE below (with its reason) is only reported for streamd.
 
 Environment: STREAMD (streamd binary), STREAMC (streamc), STREAMC_ROOT (repository).
 Exit 0 = every check passed. Netdata missing or streamd not built = FAIL (nothing is skipped).
@@ -56,6 +63,7 @@ ALREADY = b"This GUID is already streaming to this server"
 OWN = b"Don't hit me baby, you are trying to stream my localhost back"
 PROMPT_V1 = b"Hit me baby, push them over..."
 PROMPT_VN = b"Hit me baby, push them over with the version="
+PROMPT_V2 = b"Hit me baby, push them over and bring the host labels..."
 
 # keys (stream.conf API-key sections) and machine GUIDs; all distinct
 K_OK = "5a1e0c3d-0000-4000-8000-00000000000a"        # enabled, allow from *
@@ -126,6 +134,10 @@ WEB_RATE = """    allow connections from = localhost
     allow streaming by dns = no
     accept a streaming request every seconds = 2
 """
+
+# Cases in which streamd may differ from Netdata on purpose: case name -> reason. Their
+# streamd replies are printed, not checked. Empty: every case must match.
+DELIBERATE = {}
 
 failures = []
 checks = 0
@@ -214,11 +226,15 @@ class Conn:
         return out
 
     def read_prompt(self, timeout=5.0):
-        """An accepted request's prompt: the first bytes, then whatever follows within 0.3 s."""
+        """An accepted request's prompt: read until a whole prompt is there (then 0.1 s more
+        for anything extra), or 0.5 s after a partial one."""
         out = b""
         deadline = time.time() + timeout
         while time.time() < deadline:
-            self.s.settimeout(max(0.05, deadline - time.time()) if not out else 0.3)
+            whole = out in (PROMPT_V1, PROMPT_V2) or re.fullmatch(
+                re.escape(PROMPT_VN) + rb"\d+", out)
+            self.s.settimeout(max(0.05, deadline - time.time()) if not out else
+                              0.1 if whole else 0.5)
             try:
                 b = self.s.recv(65536)
             except socket.timeout:
@@ -233,15 +249,16 @@ class Conn:
         return out
 
     def still_open(self):
-        """No EOF and no reset within 0.2 s (and nothing unexpected arrives)."""
+        """Nothing at all within 0.2 s: no EOF, no reset and no bytes (a parent sends nothing
+        unprompted on a V1 stream)."""
         self.s.settimeout(0.2)
         try:
-            b = self.s.recv(65536)
+            self.error = f"got {self.s.recv(65536)!r}"
         except socket.timeout:
             return True
-        except OSError:
-            return False
-        return bool(b) and self.still_open()
+        except OSError as e:
+            self.error = str(e)
+        return False
 
     def close(self):
         try:
@@ -497,6 +514,14 @@ def http_400_ok(reply, body):
 
 
 def run_case(srv, case, results):
+    if srv.kind == "streamd" and case["name"] in DELIBERATE:
+        c = Conn(srv.port, case["src"])
+        c.send(case["send"])
+        got = c.read_all(2.0)
+        c.close()
+        print(f"{srv.name}: {case['name']}: deliberate difference "
+              f"({DELIBERATE[case['name']]}): got {got!r}")
+        return
     try:
         c = Conn(srv.port, case["src"])
     except OSError as e:      # refused at connect: no bytes, closed
@@ -524,27 +549,53 @@ def run_case(srv, case, results):
               f"{t.replace('{port}', str(c.port)).replace('{n}', '<n>')!r}")
 
 
-def prompt_ok(srv, got, ver):
-    """The prompt an accepted request must get from SRV for VER (None: absent)."""
-    if ver is None:
-        return got == PROMPT_V1
-    if ver == 16376 and srv.kind == "streamd":
-        m = re.fullmatch(rb"Hit me baby, push them over with the version=(\d+)", got)
-        if not m:
-            return False
-        n = int(m.group(1))
-        return n & ~16376 == 0 and not n & 1024 and n & 64
-    want = {64: 64, 16376: 16320}[ver]
-    return got == PROMPT_VN + str(want).encode()
+# Capability negotiation (stream-protocol §2.4), written out here as the model both servers
+# must follow, each with its own capability set.
+V1, V2, VN, VCAPS, HLABELS, CLAIM, CLABELS, COMPRESSION = 8, 16, 32, 64, 128, 256, 512, 1024
+NETDATA_CAPS = 16376    # a 1.37.1 build with LZ4: every bit 3..13
+STREAMD_CAPS = V1 | V2 | VN | VCAPS | HLABELS | CLAIM | CLABELS  # no compression, functions,
+#                                            replication or binary (deliberate difference 2)
+VERSIONS = [None, 0, 1, 2, 3, 4, 5, 6, 64, 192, 4160, 15352, 16376, 32768]
+
+
+def caps_for(ver, own):
+    """The capability set a parent with OWN agrees to for the `ver` parameter VER."""
+    v = 0 if ver is None else ver
+    caps = {0: V1, 1: V1, 2: V2 | HLABELS, 3: VN | HLABELS | CLAIM,
+            4: VN | HLABELS | CLAIM | CLABELS,
+            5: VN | HLABELS | CLAIM | CLABELS | COMPRESSION}.get(v, v)
+    if caps & VCAPS:
+        caps &= ~(V1 | V2 | VN)
+    elif caps & VN:
+        caps &= ~(V1 | V2)
+    elif caps & V2:
+        caps &= ~V1
+    return caps & own
+
+
+def prompt_for(ver, own):
+    caps = caps_for(ver, own)
+    if caps & VCAPS:
+        return PROMPT_VN + str(caps).encode()
+    if caps & VN:
+        return PROMPT_VN + (b"5" if caps & COMPRESSION else b"4" if caps & CLABELS else b"3")
+    if caps & V2:
+        return PROMPT_V2
+    return PROMPT_V1
+
+
+def own_caps(srv):
+    return STREAMD_CAPS if srv.kind == "streamd" else NETDATA_CAPS
 
 
 def accepted(srv, results, name, src="127.0.0.1", ver=None, guid=None, host="adm-ok",
-             keep=False):
+             keep=False, key=K_OK):
     c = Conn(srv.port, src)
-    c.send(stream_request(key=K_OK, hostname=host, machine_guid=guid, ver=ver))
+    c.send(stream_request(key=key, hostname=host, machine_guid=guid, ver=ver))
     got = c.read_prompt()
-    results[name] = (got, c.closed, c.port)
-    check(prompt_ok(srv, got, ver), f"{srv.name}: {name}: unexpected prompt {got!r}")
+    results[name] = (got, c.closed, c.port, ver)
+    want = prompt_for(ver, own_caps(srv))
+    check(got == want, f"{srv.name}: {name}: prompt: expected {want!r}, got {got!r}")
     check(not c.closed, f"{srv.name}: {name}: closed right after the prompt ({c.error})")
     if keep:
         return c
@@ -567,10 +618,12 @@ def run_main(srv):
     for case in cases:
         run_case(srv, case, res)
 
-    accepted(srv, res, "accepted from 127.0.0.2, V1 (no ver)", "127.0.0.2",
-             guid=child_guid(10))
-    accepted(srv, res, "accepted, VCAPS only (ver=64)", ver=64, guid=child_guid(11))
-    accepted(srv, res, "accepted, a real child's ver=16376", ver=16376, guid=child_guid(12))
+    accepted(srv, res, "accepted from 127.0.0.2 (allow from = !localhost * lets it in)",
+             "127.0.0.2", guid=child_guid(10), key=K_NOTLOCAL)
+    accepted(srv, res, "the parent's own GUID in upper case is another host",
+             guid=PARENT_GUID.upper(), ver=64)
+    for i, ver in enumerate(VERSIONS):
+        accepted(srv, res, f"accepted, ver={ver}", ver=ver, guid=child_guid(100 + i))
 
     # already connected: a live stream that keeps sending lines, then the same GUID again
     live = accepted(srv, res, "live stream (V1)", guid=child_guid(20), host="adm-live",
@@ -590,8 +643,8 @@ def run_main(srv):
                                 access_line("localhost", "REJECTED - ALREADY CONNECTED",
                                             "adm-live", K_OK, child_guid(20))]}, res)
         collect(live, 3)
-        check(live.still_open(), f"{srv.name}: the live stream was closed by the refused "
-                                 f"second connection")
+        check(live.still_open(), f"{srv.name}: the live stream did not stay quietly open "
+                                 f"after the refused second connection ({live.error})")
         live.close()
         # reconnect once the first receiver has seen EOF (deadline 10 s)
         deadline = time.time() + 10
@@ -618,6 +671,38 @@ def run_main(srv):
                                         "MACHINE_GUID IDENTICAL TO PARENT", "adm-me", K_OK,
                                         PARENT_GUID)]}, res)
     return res
+
+
+def sighup_reopens_log(srv):
+    """streamd only: after the log file is moved away, SIGHUP makes streamd write a new one."""
+    moved = srv.log + ".1"
+    os.rename(srv.log, moved)
+    srv.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    srv.missed = False
+    run_case(srv, denied("after SIGHUP: logged to the reopened log file",
+                         "request without an API key. Forbidding access.",
+                         "ACCESS DENIED - NO KEY", hostname="adm-hup", machine_guid=child_guid(40)),
+             {})
+    check(os.path.exists(moved) and "adm-hup" not in open(moved, errors="replace").read(),
+          f"{srv.name}: after SIGHUP streamd still wrote to the moved log file")
+
+
+def policy_refused(tmp):
+    """streamd only: a policy that is not one -> exit 2 with a one-line reason."""
+    bad = os.path.join(tmp, "not-a.policy")
+    with open(bad, "wb") as f:
+        f.write(b"this is not a streamc policy\n" * 8)
+    try:
+        p = subprocess.run([STREAMD, "--policy", bad, "--log", os.path.join(tmp, "bad.log")],
+                           capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        fail("streamd --policy <garbage>: still running after 10 s (expected exit 2)")
+        return
+    lines = [ln for ln in (p.stdout + p.stderr).splitlines() if ln.strip()]
+    check(p.returncode == 2 and len(lines) == 1,
+          f"streamd --policy <garbage>: expected exit 2 and one line, got exit {p.returncode} "
+          f"and {lines}")
 
 
 def run_rate(srv):
@@ -648,13 +733,17 @@ def normalize(reply):
 
 
 def differential(nd, sd):
-    for name, (got, _, _) in nd.items():
+    for name, (got, *_) in nd.items():
+        if name in DELIBERATE:
+            continue
         if name not in sd:
             fail(f"differential: {name}: not run against streamd")
             continue
         other = sd[name][0]
-        if name == "accepted, a real child's ver=16376":
-            continue            # deliberate difference 2 (checked by prompt_ok)
+        if len(nd[name]) > 3:   # an accepted request: VER
+            ver = nd[name][3]
+            if prompt_for(ver, NETDATA_CAPS) != prompt_for(ver, STREAMD_CAPS):
+                continue        # deliberate difference 2 (each checked against the model)
         check(normalize(got) == normalize(other),
               f"differential: {name}: netdata replied {got!r}, streamd replied {other!r}")
 
@@ -672,6 +761,8 @@ def run_against(kind, tmp, ports):
             continue
         try:
             out.update(fn(srv))
+            if kind == "streamd" and label == "main":
+                sighup_reopens_log(srv)
         finally:
             rc = srv.stop()
             if kind == "streamd":
@@ -685,6 +776,8 @@ def run_against(kind, tmp, ports):
 
 
 def main():
+    # a SIGTERM (a runner's timeout) still runs the finally blocks that stop the servers
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("FAIL: terminated by SIGTERM"))
     if not os.path.exists("/usr/sbin/netdata"):
         print("FAIL: /usr/sbin/netdata is missing: run ./configure.py --deps")
         return 1
@@ -708,6 +801,7 @@ def main():
         else:
             t0 = time.time()
             sd = run_against("streamd", tmp, ports[2:])
+            policy_refused(tmp)
             print(f"streamd: {len(sd)} cases in {time.time() - t0:.1f}s", flush=True)
             differential(nd, sd)
     print(f"streamd_admission: {checks} checks, {len(failures)} failed")

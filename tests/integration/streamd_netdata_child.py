@@ -264,6 +264,7 @@ def compare(parent_doc, child_doc, since=0, label=""):
     # sides (a real Netdata parent stores zeros there after a reconnect); not compared
     since = max(since, min(crow) + 1)
     n = 0
+    stats = []          # (parent t - matching child t, largest |difference| of the row)
     for t in sorted(prow):
         if t < since:
             continue
@@ -280,11 +281,15 @@ def compare(parent_doc, child_doc, since=0, label=""):
                 worst = max(worst, abs(v - crow[ct][i]) - tol)
             if worst <= 0:
                 best = ct
+                stats.append((t - ct, max(abs(v - crow[ct][i]) for i, v in enumerate(pv))))
                 break
         if best is None:
             near = {x: crow[x] for x in (t - 1, t, t + 1) if x in crow}
             fail(f"{label}: parent row {t} {dict(zip(pl[1:], pv))} has no child row within "
                  f"1 s that agrees (child rows {near})")
+    if stats:
+        print(f"{label}: matched with time shifts {sorted(set(d for d, _ in stats))}, largest "
+              f"|difference| {max(x for _, x in stats):.7g}", flush=True)
     return n
 
 
@@ -407,6 +412,8 @@ def run(tmp):
 
 
 def main():
+    # a SIGTERM (a runner's timeout) still runs the finally blocks that stop the processes
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("FAIL: terminated by SIGTERM"))
     if not os.path.exists("/usr/sbin/netdata"):
         print("FAIL: /usr/sbin/netdata is missing: run ./configure.py --deps")
         return 1

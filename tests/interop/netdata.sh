@@ -280,8 +280,8 @@ launch() {
 
 # abort DIR PID WHY: show the logs, stop what was started, fail
 abort() {
-    say "---- $1/log/error.log (last 20 lines)"
-    tail -n 20 "$1/log/error.log" >&2 2>/dev/null || true
+    say "---- $1/log/error.log (last 20 lines, without the proc collector's)"
+    grep -v 'PLUGIN\[proc\]' "$1/log/error.log" 2>/dev/null | tail -n 20 >&2 || true
     say "---- $1/log/stdout.log (last 5 lines)"
     tail -n 5 "$1/log/stdout.log" >&2 2>/dev/null || true
     cmd_stop "$1" >/dev/null 2>&1 || true

@@ -246,8 +246,8 @@ static const ErrCase errs[] = {
     {"", "BEGIN2 a.b", "", "unknown"},
     {DEF "BEGIN a.b\n", "SET", H "/chart:a.b' got a SET, without a dimension.", NULL},
     {DEF "BEGIN a.b\n", "SET \"\" = 1", H "/chart:a.b' got a SET, without a dimension.", NULL},
-    {DEF "BEGIN a.b\n", "SET zz = 1", H "/chart:a.b/dim:zz' got a SET but dimension does not exist.",
-     NULL},
+    {DEF "BEGIN a.b\n", "SET zz = 1",
+     H "/chart:a.b/dim:zz' got a SET but dimension does not exist.", NULL},
     {DEF, "BEGIN x.y 0", H "/chart:x.y' got a BEGIN but chart does not exist.", NULL},
     {DEF, "BEGIN", H "' got a BEGIN without a chart id.", NULL},
     {DEF, "BEGIN ''", H "' got a BEGIN without a chart id.", NULL},
@@ -310,7 +310,8 @@ static const ErrCase errs[] = {
     {DEF "FLUSH\n", "SET d = 1", "PLUGINSD: command SET requires a chart defined via command "
      "CHART, but is not set.", NULL},
     /* ours: bounds 1.37.1 does not have */
-    {"", "CHART a.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+    {"", "CHART a.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "x"
      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
      "xxxxxxxxxxxxxxxxxxxxxxxxxxxx", NULL, "chart id longer than 200 bytes"},
 };

@@ -3,12 +3,13 @@
 ** 1.37.1's receiver_next_line() / quoted_strings_splitter(): framing that does not depend on how
 ** bytes were split across reads, CRLF, the 15359-byte line limit and the cut at 15360 bytes,
 ** NUL bytes, pending partial lines; word splitting with '=' separators, quotes, backslashes and
-** the 20-word cap.
+** the 20-word cap; the raw keyword; numbers read as 1.37.1's str2* helpers read them.
 */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,6 +356,61 @@ static void test_split_spec_lines(void **state)
     assert_string_equal(w[3], "536870913");
 }
 
+/* ---- keyword and numbers (1.37.1's find_first_keyword and str2* helpers) ------------------- */
+
+static void test_keyword(void **state)
+{
+    (void)state;
+    size_t n;
+    const char *k = wire_keyword(" \t=BEGIN \"a.b\" 0", &n);
+    assert_int_equal(n, 5);
+    assert_memory_equal(k, "BEGIN", 5);
+    k = wire_keyword("\"BEGIN\" a.b", &n);      /* raw: the quotes are part of it */
+    assert_int_equal(n, 7);
+    k = wire_keyword("SET=x", &n);
+    assert_int_equal(n, 3);
+    wire_keyword(" \r\n= ", &n);
+    assert_int_equal(n, 0);
+    wire_keyword("", &n);
+    assert_int_equal(n, 0);
+}
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    assert_true(wire_u64("1795608764478042") == 1795608764478042ULL);
+    assert_true(wire_u64("12abc") == 12);
+    assert_true(wire_u64("-5") == 0);               /* unsigned: no sign */
+    assert_true(wire_u64("+5") == 0);
+    assert_true(wire_u64("0x10") == 0);
+    assert_true(wire_u64("18446744073709551616") == 0);     /* wraps like 1.37.1 */
+    assert_true(wire_u64("1234567890123456789012345678901") ==
+                wire_u64("123456789012345678901234567890"));  /* 30 digits at most */
+    assert_true(wire_i64("536870913") == 536870913);
+    assert_true(wire_i64("-42x") == -42);
+    assert_true(wire_i64("") == 0);
+    assert_int_equal(wire_int("1000"), 1000);
+    assert_int_equal(wire_int("-1"), -1);
+    assert_int_equal(wire_int("4294967297"), 1);    /* int arithmetic wraps mod 2^32 */
+    const char *e;
+    const char *v = "4.0000000";
+    assert_true(wire_double(v, &e) == 4.0 && *e == '\0');
+    v = "-1.25x";
+    assert_true(wire_double(v, &e) == -1.25 && e == v + 5);
+    v = "2e3";
+    assert_true(wire_double(v, &e) == 2000.0 && *e == '\0');
+    v = "nan";
+    assert_true(isnan(wire_double(v, &e)) && *e == '\0');
+    v = "inf";
+    assert_true(isinf(wire_double(v, &e)) && *e == '\0');
+    v = "0x10";                                     /* not hex: stops at 'x' */
+    assert_true(wire_double(v, &e) == 0.0 && e == v + 1);
+    v = "abc";
+    assert_true(wire_double(v, &e) == 0.0 && e == v);
+    v = "+nan";                                     /* nan only without a sign */
+    assert_true(wire_double(v, &e) == 0.0 && e == v + 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +422,8 @@ int main(void)
         cmocka_unit_test(test_split_cases),
         cmocka_unit_test(test_split_cap),
         cmocka_unit_test(test_split_spec_lines),
+        cmocka_unit_test(test_keyword),
+        cmocka_unit_test(test_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
