@@ -76,6 +76,7 @@ STREAMD_LIB = [
     "runtime/rrd.c",
     "runtime/rrd_collect.c",
     "runtime/sbuf.c",
+    "runtime/sticky.c",
     "runtime/storage.c",
     "runtime/storage_ram.c",
     "runtime/stream_caps.c",

@@ -11,6 +11,8 @@
 Then one summary with files/s, MB/s and the 10,000-nodes-in-1-s target.
 5. bench/bench_fleet.py (`streamc fleet` on its own generated fleet, with its own baseline and
    summary), after that summary.
+6. bench/bench_streamd.py: streamd's receiver (start-to-accept, ingestion, RSS per idle
+   child) against the real Netdata 1.37.1 parent, with build/bench/loadgen as the children.
 Exit 1 only when a bench cannot run (a missing binary or a crash), never because a figure is
 slow.
 """
@@ -141,6 +143,14 @@ def main():
     rc = subprocess.call([sys.executable, os.path.join(ROOT, "bench", "bench_fleet.py")], cwd=ROOT)
     if rc != 0:
         print(f"bench: bench_fleet.py exited {rc}")
+        status = 1
+
+    # ---- 6. streamd's receiver against the real Netdata parent (own summary and ratios) ------
+    print("== bench/bench_streamd.py", flush=True)
+    rc = subprocess.call([sys.executable, os.path.join(ROOT, "bench", "bench_streamd.py")],
+                         cwd=ROOT)
+    if rc != 0:
+        print(f"bench: bench_streamd.py exited {rc}")
         status = 1
     return status
 

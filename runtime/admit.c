@@ -418,6 +418,24 @@ static int section_checks(Ctx *c, int role, const AdmitSection *s)
     return 1;
 }
 
+/* Netdata creates a looked-up section's `type` in memory with the asking role's default, so a
+   GUID keeps the type of the role that first asked for it until the parent restarts. A type
+   the policy writes always wins. MEM: what the running parent remembers; *SET: what this
+   lookup makes it remember. */
+static void sticky(Ctx *c, AdmitSection *s, const char *mem, const char *want, const char **set)
+{
+    (void)c;
+    if (s->type_s && s->type_s->origin != ORIGIN_DEFAULT) {
+        return;
+    }
+    if (mem) {
+        s->type = mem;
+        s->type_ok = strcmp(mem, want) == 0;
+    } else {
+        *set = want;
+    }
+}
+
 /* rrdpush_receiver_thread_spawn(): URL parameters, then the two sections. 1 when passed. */
 static int stream_checks(Ctx *c)
 {
@@ -461,6 +479,7 @@ static int stream_checks(Ctx *c)
     res->key_in_machines = ks.other_table;
     res->machine = ms.p;
     res->machine_in_apikeys = ms.other_table;
+    sticky(c, &ks, q->key_type_mem, "api", &res->key_type_set);
     if (strcmp(q->key, q->machine_guid) == 0) {
         /* One section read twice: the API-key check stored its `type` (default api) in it, so
            the machine check reads that stored value, not its own default (spec 2.8, 3.1). */
@@ -468,7 +487,13 @@ static int stream_checks(Ctx *c)
         ms.type = ks.type;
         ms.type_ok = strcmp(ms.type, "machine") == 0;
     }
-    return section_checks(c, 0, &ks) && section_checks(c, 1, &ms);
+    if (!section_checks(c, 0, &ks)) {
+        return 0;
+    }
+    if (strcmp(q->key, q->machine_guid) != 0) {
+        sticky(c, &ms, q->machine_type_mem, "machine", &res->machine_type_set);
+    }
+    return section_checks(c, 1, &ms);
 }
 
 /* Rate limit, existing receiver, own GUID. 1 when accepted. */

@@ -61,6 +61,10 @@ typedef struct AdmitRequest {
     int64_t existing_age;        /* seconds since this GUID's current receiver last got data;
                                     < 0: no receiver */
     const char *existing_hostname;   /* that receiver's host name (its log line names it) */
+    /* Netdata's sticky section types (stream-protocol §2.2a): the type a running parent set in
+       memory for the key's / machine GUID's section when an earlier request looked it up in
+       the other role; NULL: none. Used only when the policy does not write the type. */
+    const char *key_type_mem, *machine_type_mem;
 } AdmitRequest;
 
 /* A request for a fresh parent: no receivers, rate timer not started, DNS fails. */
@@ -85,6 +89,9 @@ typedef struct AdmitResult {
     const char *type_seen;       /* for *_NOT_API / *_NOT_MACHINE: the type Netdata read */
     int dns_used;                /* a reverse lookup was needed for a web-level check */
     int rate_reset;              /* passed the rate check: the caller resets its rate timer */
+    /* The types this request set in a running parent's memory (sections whose type the policy
+       does not write): remember them for later requests. NULL: nothing to remember. */
+    const char *key_type_set, *machine_type_set;
 } AdmitResult;
 
 /* Decide on REQ with the policy V (verified). The result is complete in itself: texts point

@@ -173,16 +173,18 @@ static void serve_api(Conn *c, const HttpRequest *q)
     /* A port in SSL "default" or "force" mode with a certificate redirects plain HTTP
        (config-semantics §4.3); unix sockets never redirect. */
     if (sd->tls && !c->ssl && !c->peer.unix_sock && (!c->l->pl || c->l->pl->ssl != 1)) {
-        char *buf = malloc(2048);
+        char loc[HTTP_MAX_REQUEST + 64];
+        snprintf(loc, sizeof loc, "Location: https://%s%s%s%s\r\n", q->host ? q->host : "localhost",
+                 q->path ? q->path : "/", *q->query ? "?" : "", q->query);
+        HttpResp hr = { .status = 301, .extra = loc };
+        size_t cap = strlen(loc) + 1024;
+        char *buf = malloc(cap);
         if (!buf) {
             conn_close(c, NULL);
             return;
         }
-        const char *host = q->host ? q->host : "localhost";
-        int n = snprintf(buf, 2048, "HTTP/1.1 301 Moved Permanently\r\nLocation: https://%s%s%s%s"
-                         "\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", host,
-                         q->path ? q->path : "/", *q->query ? "?" : "", q->query);
-        reply_and_close(c, buf, n > 0 && n < 2048 ? (size_t)n : 0);
+        size_t n = http_resp_write(buf, cap, &hr);
+        reply_and_close(c, buf, n);
         return;
     }
     HttpApiResponse resp;
@@ -254,7 +256,19 @@ static void handle_request(Conn *c, size_t hlen)
         return;
     }
     http_req_parse(q, c->in, hlen, c->in_len - hlen);
-    if (q->bad) {
+    if (q->hang) {
+        conn_close(c, NULL);   /* Netdata never answers these; we do not wait for its timeout */
+    } else if (q->method == HTTP_M_OPTIONS && !q->bad) {
+        HttpResp hr = { .status = 200, .body_len = 2, .options_reply = 1 };
+        char *buf = malloc(2048);
+        if (!buf) {
+            conn_close(c, NULL);
+        } else {
+            size_t n = http_resp_write(buf, 2046, &hr);
+            memcpy(buf + n, "OK", 2);
+            reply_and_close(c, buf, n + 2);
+        }
+    } else if (q->bad) {
         error_page(c, q->bad_status, q->bad_body);
     } else if (q->method == HTTP_M_STREAM) {
         serve_stream(c, q);
@@ -276,7 +290,7 @@ static void step_request(Conn *c)
     }
     for (;;) {
         if (c->in_len == HTTP_MAX_REQUEST) {
-            error_page(c, 400, HTTP_BODY_NOT_UNDERSTOOD);
+            conn_close(c, NULL);   /* too long: Netdata resets the connection, no page */
             return;
         }
         ssize_t r = conn_read(c, c->in + c->in_len, HTTP_MAX_REQUEST - c->in_len);
@@ -291,7 +305,11 @@ static void step_request(Conn *c)
         c->in_len += (size_t)r;
         long hlen = http_req_header_len(c->in, c->in_len);
         if (hlen < 0) {
-            error_page(c, 400, HTTP_BODY_NOT_UNDERSTOOD);
+            conn_close(c, NULL);
+            return;
+        }
+        if (hlen == 0 && http_req_early_bad(c->in, c->in_len)) {
+            error_page(c, 400, HTTP_BODY_NOT_UNDERSTOOD);   /* a bad method, as soon as seen */
             return;
         }
         if (hlen > 0) {

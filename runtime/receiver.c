@@ -85,6 +85,8 @@ static AdmitResult decide(Streamd *sd, const HttpRequest *q, const ConnPeer *p, 
         ar.existing_age = now - h->last_data_s;
         ar.existing_hostname = h->hostname;
     }
+    ar.key_type_mem = sticky_get(&sd->sticky, q->key);
+    ar.machine_type_mem = sticky_get(&sd->sticky, q->machine_guid);
     pthread_mutex_lock(&sd->rate_mu);
     ar.rate_elapsed = sd->rate_last < 0 ? -1 : now - sd->rate_last;
     AdmitResult res = admit_stream(sd->v, &ar);
@@ -92,6 +94,15 @@ static AdmitResult decide(Streamd *sd, const HttpRequest *q, const ConnPeer *p, 
         sd->rate_last = now;   /* the timer starts at the first request that reaches it */
     }
     pthread_mutex_unlock(&sd->rate_mu);
+    if ((res.key_type_set && sticky_set(&sd->sticky, q->key, res.key_type_set) != 0) ||
+        (res.machine_type_set && sticky_set(&sd->sticky, q->machine_guid,
+                                            res.machine_type_set) != 0)) {
+        if (!sd->sticky.full_logged) {
+            sd->sticky.full_logged = 1;
+            log_line(LOG_ERR, "STREAM: %d section types remembered; Netdata's sticky-type "
+                     "behaviour is no longer reproduced for new GUIDs", STICKY_MAX);
+        }
+    }
     *hostp = h;
     return res;
 }

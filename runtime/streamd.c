@@ -191,6 +191,7 @@ int main(int argc, char **argv)
         net_free(net);
     }
     rrd_db_free(sd.db);
+    sticky_free(&sd.sticky);
     tls_server_free(sd.tls);
     policy_close(&sd.policy);
     pthread_mutex_destroy(&sd.rate_mu);

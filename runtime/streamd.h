@@ -12,6 +12,7 @@
 
 #include "policy.h"
 #include "rrd.h"
+#include "sticky.h"
 
 typedef struct Streamd {
     Policy policy;
@@ -21,6 +22,7 @@ typedef struct Streamd {
     const char *data_dir;
     pthread_mutex_t rate_mu;
     int64_t rate_last;           /* when the accept-rate timer was last reset; -1: not started */
+    StickyTable sticky;          /* remembered section types; under db->lock */
     unsigned long requests;      /* access-log request number (atomic) */
     int threads;
     volatile int stop;

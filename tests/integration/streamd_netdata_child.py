@@ -8,14 +8,15 @@
    the data must still arrive.
 3. streamd's /api/v1/info lists the child in mirrored_hosts (deadline 15 s); its
    /host/CHILD/api/v1/charts has >= 50 charts.
-4. ~6 s later: /host/CHILD/api/v1/data?chart=system.cpu&after=-5&format=json from streamd
+4. ~7 s later: /host/CHILD/api/v1/data?chart=system.cpu&after=-5&format=json from streamd
    against the child's own /api/v1/data?chart=system.cpu&after=-8&format=json: the same
    labels in the same order, and for every non-null streamd row a child row at most one
    collection step away (|dt| <= 1 s) whose values agree within the tolerance below.
 5. Reconnect: stop the child; streamd must notice the EOF (mirrored_hosts_status reachable
    false); start the child again (compression off this time, the other offer a child makes):
-   it must be accepted again, redefine its charts (>= 50 again, no disconnect in either log)
-   and new rows must arrive and agree with the child's as in 4.
+   it must be accepted again and redefine its charts (>= 50 listed, a sample of its
+   per-second charts gets rows newer than the reconnect, the child's log shows no broken or
+   refused stream), and the new system.cpu rows must agree with the child's as in 4.
 
 Tolerance. Both sides run the same arithmetic (percentage-of-incremental-row) on the same raw
 counters; what differs is only the time each side gives a collection: the child stamps its
@@ -27,7 +28,11 @@ collections). With d <= 0.25 s (a delivery delay on loopback, generous for a bus
 machine), a streamd value may differ from the child's by at most 0.25 x the local change
 of that dimension (max - min over the child's rows t-1..t+1) plus 0.02 (printing/rounding;
 Netdata prints 7 significant digits). The step tolerance allows the grid slot itself to be
-one second off.
+one second off. The child's first two stored rows of a connection are not compared: the
+parent's first slots after a (re)connection cover other intervals (a real Netdata parent
+stores zeros, then sometimes the mean of two child intervals, there). Observed: the real
+Netdata 1.37.1 parent (ND_PARENT=netdata, with and without replication) matches the child
+exactly at time shift 0; streamd matches within 5e-6 at time shift 0.
 
 ND_PARENT=netdata runs the same test against a real Netdata 1.37.1 parent instead of
 streamd (to validate the test and its tolerance; not what tests/run.py does).
@@ -260,9 +265,10 @@ def compare(parent_doc, child_doc, since=0, label=""):
     prow, crow = rows_of(parent_doc), rows_of(child_doc)
     if not check(crow, f"{label}: the child returned no {CHART} rows: {child_doc}"):
         return 0
-    # the child's first stored row is a seam: computed over different intervals on the two
-    # sides (a real Netdata parent stores zeros there after a reconnect); not compared
-    since = max(since, min(crow) + 1)
+    # the child's first two stored rows are a seam: the parent's first slots after a
+    # (re)connection span different intervals (a real Netdata parent stores zeros in the first
+    # and sometimes the mean of two child intervals in the second); not compared
+    since = max(since, min(crow) + 2)
     n = 0
     stats = []          # (parent t - matching child t, largest |difference| of the row)
     for t in sorted(prow):
@@ -373,12 +379,12 @@ def run(tmp):
         n = wait_for(f">= {MIN_CHARTS} charts of {CHILD} in /host/{CHILD}/api/v1/charts",
                      lambda: chart_count(parent) >= MIN_CHARTS and chart_count(parent), 10)
         print(f"charts of {CHILD} at the parent: {n}", flush=True)
-        time.sleep(max(0.0, t_conn + 6 - time.time()))
+        time.sleep(max(0.0, t_conn + 7 - time.time()))
         pdoc, cdoc = fetch_pair(parent, wport, -5, -8)
         if pdoc and cdoc:
             k = compare(pdoc, cdoc, label="first connection")
             check(k >= 3, f"first connection: only {k} non-null {CHART} rows at the parent "
-                          f"after 6 s (want >= 3): {pdoc.get('data')}")
+                          f"after 7 s (want >= 3): {pdoc.get('data')}")
             print(f"first connection: {k} rows compared", flush=True)
         check(not child_disconnects(cdir),
               f"the child's stream broke: {child_disconnects(cdir)[:3]}")
@@ -393,7 +399,7 @@ def run(tmp):
             return parent
         wait_for(f"{CHILD} reachable again", lambda: mirrored(parent, True), 10)
         pdoc = wait_for(f"3 new {CHART} rows after the reconnect",
-                        lambda: rows_after(parent, t_re + 1, 4), 12)
+                        lambda: rows_after(parent, t_re + 1, 5), 12)
         n = chart_count(parent)
         check(n >= MIN_CHARTS, f"after the reconnect the parent has {n} charts of {CHILD}")
         fresh_after(parent, t_re + 1)
