@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""Hostile and broken command streams into streamd: each ends that session the way Netdata
+1.37.1 ends it (log line, disconnect, nothing sent back), never a crash, and memory stays
+bounded. Also: a child that reconnects may send data for charts it defined before (the parent
+keeps them), an over-long request header is closed without a reply, and a flood of idle half
+handshakes does not stop a real child from being served.
+"""
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.environ.get("STREAMC_ROOT", os.getcwd())
+STREAMC = os.environ.get("STREAMC", os.path.join(ROOT, "streamc"))
+STREAMD = os.environ.get("STREAMD", os.path.join(ROOT, "streamd"))
+KEY = "11111111-2222-3333-4444-555555555555"
+failures = []
+
+
+def check(cond, what, detail=""):
+    print(("ok   " if cond else "FAIL ") + what + ("" if cond else f"\n     {detail}"))
+    if not cond:
+        failures.append(what)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class Parent:
+    def __init__(self, tmp):
+        self.port = free_port()
+        conf = os.path.join(tmp, "conf")
+        os.mkdir(conf)
+        with open(os.path.join(conf, "netdata.conf"), "w") as f:
+            f.write(f"[db]\n    mode = ram\n[web]\n    bind to = 127.0.0.1:{self.port}\n")
+        with open(os.path.join(conf, "stream.conf"), "w") as f:
+            f.write(f"[{KEY}]\n    enabled = yes\n")
+        pol = os.path.join(tmp, "p.policy")
+        subprocess.run([STREAMC, "compile", conf, "-o", pol], check=True, capture_output=True)
+        self.log = os.path.join(tmp, "log")
+        self.proc = subprocess.Popen([STREAMD, "--policy", pol, "--log", self.log])
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+
+    def rss_kb(self):
+        for line in open(f"/proc/{self.proc.pid}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return -1
+
+    def logtext(self):
+        return open(self.log, errors="replace").read()
+
+    def wait_log(self, text, timeout=5):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if text in self.logtext():
+                return True
+            time.sleep(0.05)
+        return False
+
+    def stream(self, host, guid):
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        s.sendall(f"STREAM key={KEY}&hostname={host}&machine_guid={guid}&ver=64 HTTP/1.1\r\n"
+                  f"\r\n".encode())
+        reply = s.recv(100)
+        return s, reply
+
+    def info(self, host):
+        return json.loads(urllib.request.urlopen(
+            f"http://127.0.0.1:{self.port}/host/{host}/api/v1/info", timeout=5).read())
+
+
+def closed_by_peer(s, timeout=5):
+    """True when the peer closes (EOF or reset) within TIMEOUT, having sent nothing."""
+    s.settimeout(timeout)
+    try:
+        return s.recv(100) == b""
+    except ConnectionResetError:
+        return True
+    except socket.timeout:
+        return False
+
+
+CHART = (b'CHART "err.test" "" "Errors" "units" "err" "err.test" "line" 1000 1 "" "t" "t"\n'
+         b'DIMENSION "a" "a" "absolute" 1 1 ""\n')
+
+
+def main():
+    for exe in (STREAMC, STREAMD):
+        if not os.access(exe, os.X_OK):
+            print(f"FAIL: {exe} is not built (run ninja)")
+            return 1
+    tmp = tempfile.mkdtemp(prefix="streamd-err-")
+    p = None
+    try:
+        p = Parent(tmp)
+        rss0 = p.rss_kb()
+        cases = [
+            ("unknown", b"HOST_DEFINE x\n", "sent unknown command 'HOST_DEFINE'"),
+            ("lowercase", b"begin \"err.test\" 0\n", "sent unknown command 'begin'"),
+            ("setnodim", b'BEGIN "err.test" 0\nSET\n',
+             "PLUGINSD: 'host:setnodim/chart:err.test' got a SET, without a dimension."),
+            ("setunknown", b'BEGIN "err.test" 0\nSET "zz" = 1\n',
+             "PLUGINSD: 'host:setunknown/chart:err.test/dim:zz' got a SET but dimension does "
+             "not exist."),
+            ("beginunknown", b'BEGIN "no.chart" 0\n',
+             "PLUGINSD: 'host:beginunknown/chart:no.chart' got a BEGIN but chart does not exist."),
+            ("endnochart", b"END\n",
+             "PLUGINSD: command END requires a chart defined via command BEGIN, but is not set."),
+            ("disable", b"DISABLE\n", "PLUGINSD: plugin called DISABLE. Disabling it."),
+            ("garbage", bytes(random.Random(7).randrange(256) for _ in range(4000)) + b"\n",
+             "disconnected (completed"),
+        ]
+        for i, (host, body, logtext) in enumerate(cases):
+            s, reply = p.stream(host, f"bbbbbbbb-0000-0000-0000-{i:012d}")
+            check(reply.startswith(b"Hit me baby"), f"{host}: accepted", repr(reply))
+            s.sendall(body if host == "endnochart" else CHART + body)   # CHART makes a chart current
+            check(closed_by_peer(s), f"{host}: the session ends without a reply")
+            check(p.wait_log(logtext), f"{host}: logged '{logtext}'", p.logtext()[-600:])
+            s.close()
+
+        # 20 MB in one line: cut at 15360 bytes, the first piece is an unknown command
+        s, reply = p.stream("longline", "cccccccc-0000-0000-0000-000000000001")
+        sent = 0
+        chunk = b"X" * 65536
+        try:
+            while sent < 20 * 1024 * 1024:
+                s.sendall(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
+        check(closed_by_peer(s), "a 20 MB line ends the session")
+        check(p.wait_log("received line exceeds 15360 bytes. Truncating it."),
+              "the cut line is logged")
+        s.close()
+        rss1 = p.rss_kb()
+        check(rss1 - rss0 < 8192, "memory stays bounded (RSS grew < 8 MiB)",
+              f"{rss0} kB -> {rss1} kB")
+
+        # a reconnecting child may go on with charts it defined on its last connection
+        g = "dddddddd-0000-0000-0000-000000000001"
+        s, reply = p.stream("again", g)
+        s.sendall(CHART + b'BEGIN "err.test" 0\nSET "a" = 1\nEND\n')
+        time.sleep(0.2)
+        s.close()
+        deadline = time.time() + 5
+        while time.time() < deadline and p.info("again")["streamd"]["receiver"]["connected"]:
+            time.sleep(0.05)
+        s, reply = p.stream("again", g)
+        check(reply.startswith(b"Hit me baby"), "reconnect accepted", repr(reply))
+        s.sendall(b'BEGIN "err.test" 0\nSET "a" = 2\nEND\n')
+        s.settimeout(1)
+        try:
+            data = s.recv(100)
+            check(data != b"", "the kept chart takes data after a reconnect", "closed")
+        except socket.timeout:
+            check(True, "the kept chart takes data after a reconnect")
+        r = p.info("again")["streamd"]["receiver"]
+        check(r["connections"] == 2 and r["updates"] >= 2, "two connections, two updates", str(r))
+        s.close()
+
+        # an over-long request header: closed, no page
+        s = socket.create_connection(("127.0.0.1", p.port), timeout=5)
+        try:
+            s.sendall(b"GET /api/v1/info?x=" + b"a" * 20000 + b" HTTP/1.1\r\n\r\n")
+        except OSError:
+            pass
+        try:
+            data = s.recv(100)
+        except (ConnectionResetError, socket.timeout):
+            data = b""
+        check(data == b"", "a request over 16 KiB is closed without a reply", repr(data))
+        s.close()
+
+        # 300 idle half handshakes, then a real stream and an API call still work
+        idle = []
+        for _ in range(300):
+            c = socket.create_connection(("127.0.0.1", p.port), timeout=5)
+            c.sendall(b"STREAM key=")
+            idle.append(c)
+        s, reply = p.stream("busy", "eeeeeeee-0000-0000-0000-000000000001")
+        check(reply.startswith(b"Hit me baby"), "served while 300 half requests wait",
+              repr(reply))
+        check(p.info("busy")["streamd"]["receiver"]["connected"], "API answers meanwhile")
+        s.close()
+        for c in idle:
+            c.close()
+        check(p.proc.poll() is None, "streamd survived everything")
+    finally:
+        if p:
+            p.proc.terminate()
+            try:
+                rc = p.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.proc.kill()
+                rc = "timeout"
+            check(rc == 0, "streamd stops cleanly", str(rc))
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"streamd_stream_errors: {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
