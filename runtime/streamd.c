@@ -117,7 +117,9 @@ int main(int argc, char **argv)
     const char *why = NULL;
     if (policy_open(&sd.policy, policy, &why) != 0) {
         fprintf(stderr, "streamd: %s: %s\n", policy, why);
-        log_line(LOG_ERR, "policy %s refused: %s", policy, why);
+        if (logf) {
+            log_line(LOG_ERR, "policy %s refused: %s", policy, why);
+        }
         log_close();
         return 2;
     }
@@ -160,7 +162,9 @@ int main(int argc, char **argv)
     int rc = 0;
     if (!net) {
         fprintf(stderr, "streamd: %s\n", nwhy);
-        log_line(LOG_ERR, "%s", nwhy);
+        if (logf) {
+            log_line(LOG_ERR, "%s", nwhy);
+        }
         rc = 1;
     } else if (net_start(net) != 0) {
         log_line(LOG_ERR, "cannot start the event loops");

@@ -17,6 +17,11 @@
 #       A child collecting /proc only, streaming to HOST:PORT (loopback only) as HOSTNAME with
 #       machine GUID GUID; its own API on 127.0.0.1:WEBPORT when given, no listener otherwise.
 #       Ready = its log says "established link". Not ready in time: stopped, exit 1.
+#   netdata.sh start-child-conf DIR HOSTNAME GUID [WEBPORT]
+#       The same child, but streaming as the caller's DIR/etc/stream.conf says (every
+#       destination must be loopback: localhost, 127.*, [::1] or unix:). It does not wait for
+#       the stream: ready = its log shows the stream sender's first connection attempt ("[send
+#       to"), whatever the parent answers; the caller reads DIR/log/error.log for the outcome.
 #   netdata.sh stop DIR
 #       TERM (KILL after ND_STOP_TIMEOUT s) to the instance recorded in DIR/run/netdata.pid,
 #       then to its own helper processes (by parent PID, never by name). Exit 0 when nothing
@@ -407,6 +412,66 @@ EOF
     echo "$pid"
 }
 
+# ---- start-child-conf ------------------------------------------------------------------------
+
+# loopback_dests FILE: every `destination` entry of the stream.conf FILE names a loopback host
+# (localhost, 127.*, [::1], a unix socket); prints the first one that does not and fails
+loopback_dests() {
+    local line w h words
+    while IFS= read -r line; do
+        [[ $line =~ ^[[:space:]]*destination[[:space:]]*=(.*)$ ]] || continue
+        read -ra words <<<"${BASH_REMATCH[1]}"
+        for w in "${words[@]}"; do
+            h=${w#tcp:}
+            case "$h" in
+                unix:*) continue ;;
+                \[::1\]*) continue ;;
+            esac
+            h=${h%%:*}
+            case "$h" in
+                localhost|127.*) ;;
+                *) echo "$w"; return 1 ;;
+            esac
+        done
+    done <"$1"
+}
+
+cmd_start_child_conf() {
+    [ $# -ge 3 ] && [ $# -le 4 ] || die "usage: $0 start-child-conf DIR HOSTNAME GUID [WEBPORT]"
+    local d host=$2 guid=$3 wport=${4:-} web pid deadline bad
+    [[ $host =~ ^[A-Za-z0-9._-]+$ ]] || die "HOSTNAME may hold only [A-Za-z0-9._-]: '$host'"
+    uuid_ok "$guid" || die "GUID is not a UUID: $guid"
+    d=$(absdir "$1")
+    [ -f "$d/etc/stream.conf" ] || die "no $d/etc/stream.conf: start-child-conf needs the caller's"
+    bad=$(loopback_dests "$d/etc/stream.conf") ||
+        die "only loopback destinations are allowed, $d/etc/stream.conf has '$bad'"
+    if [ -n "$wport" ]; then
+        port_ok "$wport" || die "bad web port '$wport'"
+        listening "$wport" && die "127.0.0.1:$wport is already in use"
+        web=$(web_lines "$wport" '!*')
+    else
+        web="    mode = none"
+    fi
+    layout "$d"
+    printf '%s' "$guid" | tr 'A-F' 'a-f' >"$d/lib/registry/netdata.public.unique.id"
+    write_conf "$d" "$host" "$web" yes
+    if [ -n "$wport" ]; then
+        launch "$d" -p "$wport" -i 127.0.0.1
+    else
+        launch "$d"
+    fi
+    pid=$started
+    deadline=$((SECONDS + ND_TIMEOUT))
+    until grep -qF '[send to ' "$d/log/error.log" 2>/dev/null; do
+        alive "$pid" || abort "$d" "$pid" "netdata child exited while starting"
+        [ $SECONDS -lt $deadline ] ||
+            abort "$d" "$pid" "child '$host' made no stream connection attempt within ${ND_TIMEOUT}s"
+        sleep 0.1
+    done
+    say "child '$host' pid $pid streams as $d/etc/stream.conf says"
+    echo "$pid"
+}
+
 # ---- stop ------------------------------------------------------------------------------------
 
 cmd_stop() {
@@ -439,6 +504,7 @@ case "${1:-}" in
     install) shift; cmd_install "$@" ;;
     start-parent) shift; cmd_start_parent "$@" ;;
     start-child) shift; cmd_start_child "$@" ;;
+    start-child-conf) shift; cmd_start_child_conf "$@" ;;
     stop) shift; cmd_stop "$@" ;;
-    *) die "usage: $0 install | start-parent DIR PORT [KEY] | start-child DIR HOST:PORT KEY HOSTNAME GUID [WEBPORT] | stop DIR" ;;
+    *) die "usage: $0 install | start-parent DIR PORT [KEY] | start-child DIR HOST:PORT KEY HOSTNAME GUID [WEBPORT] | start-child-conf DIR HOSTNAME GUID [WEBPORT] | stop DIR" ;;
 esac
