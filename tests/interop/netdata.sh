@@ -20,8 +20,8 @@
 #   netdata.sh start-child-conf DIR HOSTNAME GUID [WEBPORT]
 #       The same child, but streaming as the caller's DIR/etc/stream.conf says (every
 #       destination must be loopback: localhost, 127.*, [::1] or unix:). It does not wait for
-#       the stream: ready = its log shows the stream sender's first connection attempt ("[send
-#       to"), whatever the parent answers; the caller reads DIR/log/error.log for the outcome.
+#       the stream: ready = its log shows the stream sender's first connection attempt ("attempting
+#       to connect"), whatever comes of it; the caller reads DIR/log/error.log for the outcome.
 #   netdata.sh stop DIR
 #       TERM (KILL after ND_STOP_TIMEOUT s) to the instance recorded in DIR/run/netdata.pid,
 #       then to its own helper processes (by parent PID, never by name). Exit 0 when nothing
@@ -462,7 +462,7 @@ cmd_start_child_conf() {
     fi
     pid=$started
     deadline=$((SECONDS + ND_TIMEOUT))
-    until grep -qF '[send to ' "$d/log/error.log" 2>/dev/null; do
+    until grep -qF 'attempting to connect to' "$d/log/error.log" 2>/dev/null; do
         alive "$pid" || abort "$d" "$pid" "netdata child exited while starting"
         [ $SECONDS -lt $deadline ] ||
             abort "$d" "$pid" "child '$host' made no stream connection attempt within ${ND_TIMEOUT}s"
