@@ -20,7 +20,7 @@
 #include "pattern_prog.h"
 #include "schema_tables.h"
 
-enum { BIND_STREAMING_BIT = 16, SSL_FORCE = 2, PROTO_TCP = 0 };   /* compiler/dest.h values */
+enum { BIND_DASHBOARD_BIT = 1, BIND_STREAMING_BIT = 16, SSL_FORCE = 2, PROTO_TCP = 0 };   /* compiler/dest.h values */
 
 /* One row per AdmitCode, in enum order. */
 static const struct Outcome {
@@ -570,4 +570,28 @@ AdmitResult admit_stream(const PolicyView *v, const AdmitRequest *req)
         access_line(&c, req->hostname, req->machine_guid);
     }
     return res;
+}
+
+/*
+** Whether the web server lets the client of REQ use the HTTP API (Netdata's dashboard ACL):
+** the port's `bind to` permissions must include `dashboard` (a unix socket has them all) and
+** `[web] allow dashboard from` must admit the client (no DNS: a lookup counts as failed).
+*/
+int admit_api_allowed(const PolicyView *v, const AdmitRequest *req, int unix_sock)
+{
+    AdmitResult res;
+    memset(&res, 0, sizeof res);
+    admit_rewrite_ip(req->client_ip, res.ip, sizeof res.ip);
+    Ctx c = { v, req, &res, req->client_port ? req->client_port : "<port>", NULL };
+    if (!unix_sock) {
+        int found;
+        const PolicyListener *l = pick_listener(v, req, &found);
+        if (l && !(l->acl & BIND_DASHBOARD_BIT)) {
+            return 0;
+        }
+    }
+    static const Acl dash = { SEC_WEB, "allow dashboard from", "allow dashboard by dns",
+                              "dashboard" };
+    const PolicySetting *s;
+    return acl_check(&c, &dash, &s);
 }

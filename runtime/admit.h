@@ -98,6 +98,10 @@ typedef struct AdmitResult {
    into V, REQ's strings or static storage, or sit in the result's own buffers. */
 AdmitResult admit_stream(const PolicyView *v, const AdmitRequest *req);
 
+/* 1 when the web server lets REQ's client use the HTTP API: the port's `dashboard` permission
+   (not checked for a unix socket) and [web] allow dashboard from. */
+int admit_api_allowed(const PolicyView *v, const AdmitRequest *req, int unix_sock);
+
 /* Netdata's client-IP rewrite: 127.0.0.1 and ::1 -> localhost, then ::ffff:a.b.c.d ->
    a.b.c.d. Writes at most CAP bytes (NUL included) to OUT. */
 void admit_rewrite_ip(const char *ip, char *out, size_t cap);

@@ -187,6 +187,16 @@ static void serve_api(Conn *c, const HttpRequest *q)
         reply_and_close(c, buf, n);
         return;
     }
+    AdmitRequest ar;
+    admit_request_init(&ar);
+    ar.client_ip = c->peer.ip;
+    ar.client_port = c->peer.port;
+    ar.local_port = c->peer.local_port;
+    ar.tls = c->peer.tls;
+    if (!admit_api_allowed(sd->v, &ar, c->peer.unix_sock)) {
+        error_page(c, 403, "You are not allowed to access this resource.");
+        return;
+    }
     HttpApiResponse resp;
     http_api_handle(sd->db, q, receiver_now_s(), &resp);
     char head[1024];

@@ -99,11 +99,11 @@ def main():
     tmp = tempfile.mkdtemp(prefix="streamd-lst-")
     procs = []
     try:
-        p4, p4b = free_port(), free_port()
+        p4, p4b, p4c = free_port(), free_port(), free_port()
         p6 = free_port(socket.AF_INET6, "::1")
         sock = os.path.join(tmp, "streamd.sock")
         pol = policy(tmp, "multi", f"[web]\n    bind to = 127.0.0.1:{p4} [::1]:{p6} "
-                     f"unix:{sock} 127.0.0.1:{p4b}=dashboard\n")
+                     f"unix:{sock} 127.0.0.1:{p4b}=dashboard 127.0.0.1:{p4c}=streaming\n")
         d = subprocess.Popen([STREAMD, "--policy", pol, "--log", os.path.join(tmp, "log")])
         procs.append(d)
         v4 = (socket.AF_INET, ("127.0.0.1", p4))
@@ -120,6 +120,12 @@ def main():
               "a port without `streaming` refuses streams with the raw 403 body", repr(r[:200]))
         r = talk(socket.AF_INET, ("127.0.0.1", p4b), GET)
         check(r.startswith(b"HTTP/1.1 200 OK"), "that port still serves the API", repr(r[:100]))
+        r = talk(socket.AF_INET, ("127.0.0.1", p4c), GET)
+        check(r.startswith(b"HTTP/1.1 403 Forbidden") and
+              r.endswith(b"You are not allowed to access this resource."),
+              "a port without `dashboard` refuses API requests with 403", repr(r[:300]))
+        r = talk(socket.AF_INET, ("127.0.0.1", p4c), hs("onlystream", "ffffffff-0000-0000-0000-00000000000b"))
+        check(r.startswith(b"Hit me baby"), "and still takes streams", repr(r[:100]))
         check(stat_mode(sock) == 0o777, "the unix socket is mode 0777", oct(stat_mode(sock)))
 
         # a port in use: start-up fails with a reason, exit 1
