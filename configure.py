@@ -347,7 +347,7 @@ def main():
         n.build("run_bench", "benchrun", implicit=[f"$builddir/bench/{b}" for b in BENCH] +
                 ["$builddir/bench/streamc"] + [f"$builddir/bench/{b}" for b in BENCH_TOOLS] +
                 (["$builddir/bench/streamd"] if os.path.exists(STREAMD_MAIN) else []))
-        n.build("run_demo", "demo", implicit=["streamc"])
+        n.build("run_demo", "demo", implicit=["streamc", "streamd"])
         n.line()
         n.rule("copy", "cp $in $out", description="COPY $out")
         n.build("docs/keys.md", "copy", "$gen/keys.md")

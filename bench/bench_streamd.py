@@ -151,14 +151,17 @@ def run_loadgen(argv, timeout, env=None):
                          env=env)
     try:
         out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    except BaseException as e:                  # a timeout, or TERM/^C of this script
         p.terminate()
         try:
             out, err = p.communicate(timeout=40)
         except subprocess.TimeoutExpired:
             p.kill()
             out, err = p.communicate()
-        raise BenchError(f"loadgen {argv[1]} did not finish in {timeout:.0f} s: {err.strip()}")
+        if isinstance(e, subprocess.TimeoutExpired):
+            raise BenchError(f"loadgen {argv[1]} did not finish in {timeout:.0f} s: "
+                             f"{err.strip()}")
+        raise
     m = re.search(r"^RESULT (.*)$", out, re.M)
     if not m:
         raise BenchError(f"loadgen {argv[1]} exited {p.returncode}: {err.strip()[-600:]}")
@@ -458,6 +461,13 @@ def bench_start(a, work, exes):
     small = Streamd(exes["streamd"], exes["streamc"], work, "start-streamd-small",
                     SMALL_STREAM_CONF, free_port(), a.threads)
     nd = Netdata(work, "start-netdata", conf, free_port())
+    try:
+        return start_runs(a, exes, sd, small, nd, stamp)
+    finally:
+        nd.stop()                               # only a leftover of prepare_direct, if any
+
+
+def start_runs(a, exes, sd, small, nd, stamp):
     nd.prepare_direct()
     figures = {"streamd": [], "netdata": [], "small": []}
     accept = {"streamd": [], "netdata": [], "small": []}

@@ -97,6 +97,7 @@ def main():
 
     problems += policy(exe)
     problems += fleets(exe)
+    problems += receiver(exe)
 
     header("summary")
     good = [d for d in dirs if d != BROKEN]
@@ -146,6 +147,72 @@ def fleets(exe):
         sys.stdout.write(p.stdout + p.stderr)
         if p.returncode != want:
             problems.append(f"{FLEETS}/{name}: expected exit status {want}, got {p.returncode}")
+    return problems
+
+
+def receiver(exe):
+    """streamd on examples/loopback-parent: a synthetic child streams three collections of one
+    chart (the byte format of a 1.37.1 child), the API shows them; a wrong key is refused."""
+    import socket
+    import tempfile
+    import time
+    import urllib.request
+    problems = []
+    streamd = os.environ.get("STREAMD") or os.path.join(ROOT, "streamd")
+    port = 19998
+    key, guid = "5a1e0c3d-1111-4000-8000-0000000000aa", "5a1e0c3d-2222-4000-8000-0000000000bb"
+    with tempfile.TemporaryDirectory() as tmp:
+        pol, log = os.path.join(tmp, "parent.policy"), os.path.join(tmp, "streamd.log")
+        header("streamd: streamc compile examples/loopback-parent; streamd --policy parent.policy")
+        rc, out, err = run(exe, "compile", "examples/loopback-parent", "-o", pol)
+        if rc != 0 or not os.access(streamd, os.X_OK):
+            return [f"streamd demo: compile exit {rc} {err.strip()}, or no streamd at {streamd}"]
+        d = subprocess.Popen([streamd, "--policy", pol, "--log", log])
+        try:
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            else:
+                return [f"streamd demo: nothing listens on 127.0.0.1:{port} (taken?)"]
+            hs = (f"STREAM key={key}&hostname=demo-child&machine_guid={guid}&update_every=1"
+                  f"&ver=64 HTTP/1.1\r\nUser-Agent: demo/1\r\nAccept: */*\r\n\r\n")
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(hs.encode())
+            reply = s.recv(100).decode()
+            print(f"child -> parent: STREAM key={key}&hostname=demo-child&...")
+            print(f"parent -> child: {reply}")
+            s.sendall(b'CHART "demo.temperature" "" "Board temperature" "Celsius" "sensors" '
+                      b'"demo.temperature" "line" 1000 1 "" "demo" "sensors"\n'
+                      b'DIMENSION "cpu" "cpu" "absolute" 1 1000 ""\n')
+            for i, v in enumerate((48250, 48500, 49000, 49250)):
+                s.sendall(b'BEGIN "demo.temperature" %d\nSET "cpu" = %d\nEND\n'
+                          % (0 if i == 0 else 1000000, v))
+                time.sleep(1)
+            url = f"http://127.0.0.1:{port}/host/demo-child/api/v1/data?chart=demo.temperature&after=-5"
+            print(f"\nGET {url}")
+            body = urllib.request.urlopen(url, timeout=5).read().decode()
+            print(body)
+            info = json.loads(urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/host/demo-child/api/v1/info", timeout=5).read())
+            print("per-child settings:", json.dumps({k: info["streamd"][k] for k in
+                                                      ("memory_mode", "history", "health")}))
+            s.close()
+            bad = socket.create_connection(("127.0.0.1", port), timeout=5)
+            bad.sendall(hs.replace(key, "00000000-0000-4000-8000-000000000000").encode())
+            print(f"\na child with an unknown key gets: {bad.recv(200).decode()}")
+            bad.close()
+            time.sleep(0.2)
+            if "49" not in body or not reply.startswith("Hit me baby"):
+                problems.append("streamd demo: the streamed values are not in the API")
+        finally:
+            d.terminate()
+            d.wait(timeout=10)
+        print("\nstreamd's log:")
+        sys.stdout.write(open(log).read())
     return problems
 
 
