@@ -37,11 +37,21 @@ static int usage(const char *msg)
     return 2;
 }
 
-static const char *global_text(const PolicyView *v, unsigned sec, const char *name)
+/* A global's text; a computed default is stored in parentheses ("(/etc/netdata/ssl/key.pem)"):
+   that is the path Netdata computes on a stock install, so it is used without them. */
+static const char *global_text(const PolicyView *v, unsigned sec, const char *name, char *buf,
+                               size_t cap)
 {
     unsigned id = admit_row(sec, name);
     const PolicySetting *s = id == ADMIT_NO_ROW ? NULL : policy_find_setting(v, NULL, id);
-    return s ? policy_str(v, s->text) : NULL;
+    const char *t = s ? policy_str(v, s->text) : NULL;
+    size_t n = t ? strlen(t) : 0;
+    if (n >= 2 && t[0] == '(' && t[n - 1] == ')' && n - 1 <= cap) {
+        memcpy(buf, t + 1, n - 2);
+        buf[n - 2] = 0;
+        return buf;
+    }
+    return t;
 }
 
 static void guid_text(const uint8_t b[16], char out[37])
@@ -61,15 +71,18 @@ static void guid_text(const uint8_t b[16], char out[37])
 /* [web] ssl certificate / ssl key; their defaults name files in Netdata's config dir. */
 static void open_tls(Streamd *sd)
 {
-    const char *cert = global_text(sd->v, SEC_WEB, "ssl certificate");
-    const char *key = global_text(sd->v, SEC_WEB, "ssl key");
+    char cb[4096], kb[4096];
+    const char *cert = global_text(sd->v, SEC_WEB, "ssl certificate", cb, sizeof cb);
+    const char *key = global_text(sd->v, SEC_WEB, "ssl key", kb, sizeof kb);
     const char *why = NULL;
-    sd->tls = tls_server_new(cert ? cert : "/etc/netdata/ssl/cert.pem",
-                             key ? key : "/etc/netdata/ssl/key.pem", &why);
+    cert = cert ? cert : "/etc/netdata/ssl/cert.pem";
+    key = key ? key : "/etc/netdata/ssl/key.pem";
+    sd->tls = tls_server_new(cert, key, &why);
     if (sd->tls) {
-        log_line(LOG_INFO, "SSL: TLS enabled with certificate %s", cert ? cert : "(default)");
+        log_line(LOG_INFO, "SSL: TLS enabled with certificate %s", cert);
     } else {
-        log_line(LOG_INFO, "SSL: no TLS (%s); serving plain connections only", why);
+        log_line(LOG_INFO, "SSL: no TLS (%s: %s, %s); serving plain connections only", why, cert,
+                 key);
     }
 }
 
