@@ -241,7 +241,7 @@ def main():
         n.variable("fuzz_cflags", f"-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer "
                    f"-fsanitize=fuzzer-no-link,address,undefined {warn} {inc}")
         n.variable("bench_cflags", f"-std=c11 -D_GNU_SOURCE -O2 -DNDEBUG {warn} {inc}")
-        n.variable("libs", "-lxxhash -lcrypto")
+        n.variable("libs", "-lxxhash -lcrypto -lpthread")
         n.variable("dlibs", "-lssl -lcrypto -lpthread -lm")
         n.line()
         n.rule("cc", "$cc -MMD -MF $out.d $cflags -c $in -o $out", depfile="$out.d", deps="gcc",

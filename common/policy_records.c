@@ -149,11 +149,11 @@ static const char *check_payload(const PolicyView *v, uint32_t i, const PolicySe
     }
 }
 
-static const char *check_settings(PolicyCheck *c)
+const char *policy_check_settings(PolicyCheck *c, uint32_t from, uint32_t to)
 {
     const PolicyView *v = &c->v;
     uint64_t verified = 0;
-    for (uint32_t i = 0; i < v->nsettings; i++) {
+    for (uint32_t i = from; i < to && i < v->nsettings; i++) {
         const PolicySetting *s = &v->settings[i];
         if (s->key >= SCHEMA_NKEYS) {
             return policy_why("setting %u: key id %u is out of range (the schema has %u keys)", i,
@@ -296,14 +296,21 @@ static const char *check_listeners(const PolicyView *v)
     return NULL;
 }
 
-const char *policy_check_records(PolicyCheck *c)
+const char *policy_check_head(PolicyCheck *c, uint32_t settings_to)
+{
+    const char *why;
+    if ((why = check_strings(&c->v)) || (why = check_node(c)) ||
+        (why = policy_check_settings(c, 0, settings_to))) {
+        return why;
+    }
+    return NULL;
+}
+
+const char *policy_check_tail(PolicyCheck *c)
 {
     const PolicyView *v = &c->v;
     const char *why;
     uint64_t owned = v->node->settings_count;
-    if ((why = check_strings(v)) || (why = check_node(c)) || (why = check_settings(c))) {
-        return why;
-    }
     if (!ascending(v, v->node->settings_first, v->node->settings_count)) {
         return "node settings are not strictly ascending by key id";
     }

@@ -20,8 +20,16 @@ typedef struct PolicyCheck {
     PolicyView v;                                    /* filled before the record checks */
 } PolicyCheck;
 
-/* Every record of every known section (C->v filled, sections in bounds): NULL or a reason. */
-const char *policy_check_records(PolicyCheck *c);
+/* Every record of every known section (C->v filled, sections in bounds), in the order a
+   serial check meets them: policy_check_head (strings, node, settings [0, SETTINGS_TO)), then
+   the settings [SETTINGS_TO, nsettings) (policy_check_settings, possibly on another thread),
+   then policy_check_tail (ownership, key tables, destinations, listeners, lines). Each returns
+   NULL or the first reason. */
+const char *policy_check_head(PolicyCheck *c, uint32_t settings_to);
+const char *policy_check_tail(PolicyCheck *c);
+/* Settings [FROM, TO): NULL or the first reason. Reads only C->v; safe on another thread
+   (its reason text lives in that thread's buffer: copy it before the thread ends). */
+const char *policy_check_settings(PolicyCheck *c, uint32_t from, uint32_t to);
 
 /* Format a reason into the thread-local buffer policy_view_init() returns. */
 const char *policy_why(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -18,6 +18,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -302,6 +303,72 @@ static const char *check_index(const PolicyCheck *c)
 ** used; nothing is copied. Returns NULL when the blob is valid, else a one-line reason (lower
 ** case, no period) in a thread-local buffer; V is untouched on failure.
 */
+/* The checksum of a large body runs on a second thread while this one checks the structure:
+   the two passes are independent, and together they are the whole cost of loading (a 34 MB
+   policy: ~1.6 ms of XXH3, ~4 ms of record checks). The structure checks never trust the
+   content, so running them before the checksum is known is safe; the result is reported in
+   the same order as a serial load would (checksum, schema, structure). */
+#define POLICY_PARALLEL_MIN ((uint64_t)1 << 20)
+
+typedef struct SumJob {
+    const uint8_t *base;
+    uint64_t body, sum;
+    PolicyCheck *c;              /* NULL: checksum only */
+    uint32_t from;               /* settings [from, nsettings) are checked on the thread */
+    const char *why;             /* NULL, or points to reason */
+    char reason[256];
+} SumJob;
+
+static void *sum_thread(void *arg)
+{
+    SumJob *j = arg;
+    j->sum = body_checksum(j->base, j->body);
+    if (j->c && j->sum == j->c->h->checksum) {
+        const char *why = policy_check_settings(j->c, j->from, j->c->v.nsettings);
+        if (why) {
+            snprintf(j->reason, sizeof j->reason, "%s", why);   /* this thread's buffer dies */
+            j->why = j->reason;
+        }
+    }
+    return NULL;
+}
+
+static const char *check_structure(PolicyCheck *c, SumJob *job, pthread_t *th, int *threaded)
+{
+    const char *why;
+    if ((why = check_sections(c)) != NULL || (why = check_index(c)) != NULL) {
+        return why;
+    }
+    fill_view(c);
+    uint32_t to = c->v.nsettings;
+    if (*threaded == 0 && c->h->body_size >= POLICY_PARALLEL_MIN) {
+        /* the thread sums the whole body (~1.6 ms on 34 MB) then checks the last third of
+           the settings, while this one checks the rest: the two finish together */
+        job->c = c;
+        job->from = to - to / 3;
+        if (pthread_create(th, NULL, sum_thread, job) == 0) {
+            *threaded = 1;
+            to = job->from;
+        } else {
+            job->c = NULL;
+        }
+    }
+    const char *head = policy_check_head(c, to);
+    const char *tail = head ? NULL : policy_check_tail(c);
+    const char *mid = NULL;
+    if (*threaded == 1) {
+        pthread_join(*th, NULL);
+        *threaded = 2;
+        if (job->sum != c->h->checksum) {
+            return NULL;   /* the caller reports the checksum first */
+        }
+        mid = job->why;
+    } else if (!head) {
+        mid = policy_check_settings(c, to, c->v.nsettings);   /* nothing here: to == n */
+    }
+    return head ? head : mid ? mid : tail;
+}
+
 const char *policy_view_init(PolicyView *v, const void *buf, size_t n)
 {
     const uint8_t *base = buf;
@@ -310,24 +377,38 @@ const char *policy_view_init(PolicyView *v, const void *buf, size_t n)
         return why;
     }
     const PolicyHeader *h = (const PolicyHeader *)base;
-    if (body_checksum(base, h->body_size) != h->checksum) {
-        return "checksum mismatch: the file is corrupted";
-    }
-    if (h->schema_hash != SCHEMA_HASH) {
-        return policy_why("compiled for a different key schema (0x%08x != 0x%08x)",
-                          h->schema_hash, SCHEMA_HASH);
-    }
     PolicyCheck c;
     memset(&c, 0, sizeof c);
     c.base = base;
     c.n = n;
     c.body = h->body_size;
     c.h = h;
-    if ((why = check_sections(&c)) != NULL || (why = check_index(&c)) != NULL) {
-        return why;
+    SumJob job;
+    memset(&job, 0, sizeof job);
+    job.base = base;
+    job.body = h->body_size;
+    pthread_t th;
+    int threaded = 0;   /* 0 serial, 1 running, 2 joined */
+    if (h->body_size < POLICY_PARALLEL_MIN) {
+        threaded = -1;
+        if (body_checksum(base, h->body_size) != h->checksum) {
+            return "checksum mismatch: the file is corrupted";
+        }
     }
-    fill_view(&c);
-    if ((why = policy_check_records(&c)) != NULL) {
+    /* the schema hash must match before the records are read by this schema's key ids */
+    why = h->schema_hash != SCHEMA_HASH ? "" : check_structure(&c, &job, &th, &threaded);
+    if (threaded == 0 && h->body_size >= POLICY_PARALLEL_MIN) {
+        job.sum = body_checksum(base, h->body_size);   /* no thread was started */
+        threaded = 2;
+    }
+    if (threaded == 2 && job.sum != h->checksum) {
+        return "checksum mismatch: the file is corrupted";
+    }
+    if (h->schema_hash != SCHEMA_HASH) {
+        return policy_why("compiled for a different key schema (0x%08x != 0x%08x)",
+                          h->schema_hash, SCHEMA_HASH);
+    }
+    if (why) {
         return why;
     }
     *v = c.v;

@@ -41,6 +41,10 @@ typedef struct Ingest {
     uint64_t function_result_lines;
     /* replication (RBEGIN .. REND): validated as 1.37.1 does, the data is not stored */
     int rset_enabled;            /* the last RBEGIN had a valid time window */
+    /* children send a collection's SETs in definition order: the dimension after the last one
+       set is tried before a search (the chart it belongs to guards against redefinitions) */
+    RrdDim *next_dim;
+    RrdChart *next_dim_chart;
 } Ingest;
 
 /* Start a connection's interpreter for H (the caller may then set in->peer). */

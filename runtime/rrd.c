@@ -278,7 +278,7 @@ static size_t hash_str(const char *s)
 RrdChart *rrd_chart_find(RrdHost *h, const char *id)
 {
     for (RrdChart *c = h->chart_hash[hash_str(id) & (h->chart_hash_cap - 1)]; c; c = c->hnext) {
-        if (strcmp(c->id, id) == 0) {
+        if (rrd_same(c->id, id)) {
             return c;
         }
     }
@@ -483,7 +483,7 @@ RrdChart *rrd_chart_upsert(RrdHost *h, const RrdChartDef *def, const char **why)
 RrdDim *rrd_dim_find(RrdChart *c, const char *id)
 {
     for (RrdDim *d = c->dims; d; d = d->next) {
-        if (strcmp(d->id, id) == 0) {
+        if (rrd_same(d->id, id)) {
             return d;
         }
     }

@@ -17,11 +17,13 @@
 
 struct StorageDim {
     float *ring;
-    size_t cap;                 /* slots in the ring (the host's history) */
+    size_t cap;                 /* slots allocated: grows by doubling up to max */
+    size_t max;                 /* the host's history */
     size_t head;                /* index of the newest slot */
     size_t count;               /* valid slots, <= cap */
     int64_t last_t;             /* time of the newest slot, 0 when empty */
     int update_every;
+    struct StorageHost *host;   /* for the memory count */
     struct StorageDim *next;    /* host's list, for close */
 };
 
@@ -51,21 +53,44 @@ static StorageDim *ram_create_dim(StorageHost *h, const char *chart_id, const ch
     if (!d) {
         return NULL;
     }
-    d->ring = malloc(h->history * sizeof *d->ring);
-    if (!d->ring) {
-        free(d);
-        return NULL;
-    }
-    d->cap = h->history;
+    /* The ring grows with what is stored (16 slots, then doubling up to history): a parent
+       holding many children that sent little keeps little; a full ring costs history * 4. */
+    d->max = h->history;
+    d->host = h;
     d->update_every = update_every < 1 ? 1 : update_every;
     d->next = h->dims;
     h->dims = d;
-    h->bytes += d->cap * sizeof *d->ring;
     return d;
+}
+
+/* Before the ring is full for the first time its slots are 0..count-1 in order, so a larger
+   copy keeps them valid. Out of memory: the ring stays this size (keeps fewer samples). */
+static void ring_grow(StorageDim *d)
+{
+    size_t want = d->cap ? d->cap * 2 : 16;
+    want = want > d->max ? d->max : want;
+    float *r = realloc(d->ring, want * sizeof *r);
+    if (!r) {
+        d->max = d->cap ? d->cap : 1;
+        if (!d->cap && (r = malloc(sizeof *r)) != NULL) {
+            d->ring = r;
+            d->cap = 1;
+        }
+        return;
+    }
+    d->host->bytes += (want - d->cap) * sizeof *r;
+    d->ring = r;
+    d->cap = want;
 }
 
 static void ring_push(StorageDim *d, float v)
 {
+    if (d->count == d->cap && d->cap < d->max) {
+        ring_grow(d);
+        if (d->count == d->cap && !d->cap) {
+            return;   /* no memory at all for this dimension: the sample is dropped */
+        }
+    }
     d->head = d->count ? (d->head + 1) % d->cap : 0;
     d->ring[d->head] = v;
     if (d->count < d->cap) {
@@ -84,7 +109,7 @@ static void ram_append(StorageDim *d, int64_t t, double v)
     }
     if (d->count) {
         int64_t skipped = (t - d->last_t) / ue - 1;
-        if (skipped >= (int64_t)d->cap) {
+        if (skipped >= (int64_t)d->max) {
             d->count = 0;
         } else {
             for (int64_t i = 0; i < skipped; i++) {

@@ -15,9 +15,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Byte classes for the splitter's inner loops (a table beats a chain of compares per byte):
+   SEP separates words; STOP ends an unquoted word's fast scan (a separator, NUL or a
+   backslash, which the careful loop handles). */
+enum { SEP = 1, STOP = 2 };
+static const unsigned char cls[256] = {
+    [0] = STOP, ['\\'] = STOP,
+    [' '] = SEP | STOP, ['\t'] = SEP | STOP, ['\r'] = SEP | STOP, ['\n'] = SEP | STOP,
+    ['='] = SEP | STOP,
+};
+
 int wire_is_space(char c)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '=';
+    return cls[(unsigned char)c] & SEP;
 }
 
 const char *wire_keyword(const char *line, size_t *n)
@@ -170,6 +180,11 @@ size_t wire_split(char *line, char **words, size_t max)
             quote = *s++;
         }
         words[n++] = s;
+        if (!quote) {
+            while (!(cls[(unsigned char)*s] & STOP)) {
+                s++;   /* the common case: plain bytes of an unquoted word */
+            }
+        }
         for (;;) {
             if (*s == '\0') {
                 goto done;
@@ -200,6 +215,26 @@ done:
 }
 
 /* ---- numbers ------------------------------------------------------------------------------ */
+
+long long wire_strtoll(const char *s)
+{
+    const char *p = s;
+    int neg = *p == '-';
+    p += neg;
+    /* 1..18 decimal digits, no leading zero (octal), then the end: cannot overflow */
+    if (*p >= '1' && *p <= '9') {
+        long long v = 0;
+        int k = 0;
+        while (k < 18 && *p >= '0' && *p <= '9') {
+            v = v * 10 + (*p++ - '0');
+            k++;
+        }
+        if (*p == '\0') {
+            return neg ? -v : v;
+        }
+    }
+    return strtoll(s, NULL, 0);
+}
 
 static uint64_t digits(const char *s, size_t max)
 {

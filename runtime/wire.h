@@ -63,6 +63,9 @@ const char *wire_keyword(const char *line, size_t *n);
 uint64_t wire_u64(const char *s);
 /* str2l (label sources): an optional '-', then digits (the '-' counts in the 30), wrapping. */
 int64_t wire_i64(const char *s);
+/* strtoll(S, NULL, 0) (SET values: "0x10" is 16, a leading 0 is octal), with a fast path for
+   the plain decimal a child sends. */
+long long wire_strtoll(const char *s);
 /* str2i (priority, update_every): wire_i64 wrapped to int as 1.37.1's int arithmetic does. */
 int wire_int(const char *s);
 /* str2ndd (VARIABLE values): sign, "nan", "inf", digits[.digits]; an exponent hands the text to

@@ -167,17 +167,34 @@ static void test_history_and_bytes(void **state)
     StorageDim *b = o->create_dim(h, "c.x", "b", 1);
     assert_non_null(a);
     assert_non_null(b);
-    assert_int_equal(o->bytes(h), 2 * 5 * sizeof(float));
+    assert_int_equal(o->bytes(h), 0);        /* rings grow with what is stored */
     for (int64_t t = 1; t <= 9; t++) {
         o->append(a, t, 1);
     }
+    o->append(b, 1, 1);
     assert_int_equal(o->first_t(a), 5);
+    assert_int_equal(o->bytes(h), 2 * 5 * sizeof(float));   /* capped at history */
     o->flush(h);
     o->close_host(h);
 
     h = open_ram(3600);
-    (void)o->create_dim(h, "c.x", "a", 1);
-    assert_int_equal(o->bytes(h), 3600 * sizeof(float));
+    StorageDim *c = o->create_dim(h, "c.x", "a", 1);
+    o->append(c, 100, 1);
+    assert_int_equal(o->bytes(h), 16 * sizeof(float));        /* the first 16 slots */
+    for (int64_t t = 101; t <= 116; t++) {
+        o->append(c, t, (double)t);
+    }
+    assert_int_equal(o->bytes(h), 32 * sizeof(float));        /* doubled, order kept */
+    StoragePoint p[40];
+    assert_int_equal(o->query(c, 0, 1000, p, 40), 17);
+    assert_int_equal(p[0].t, 100);
+    assert_true(p[0].v == 1.0);
+    assert_true(p[16].v == 116.0);
+    for (int64_t t = 117; t < 100 + 3600 + 50; t++) {
+        o->append(c, t, (double)t);
+    }
+    assert_int_equal(o->bytes(h), 3600 * sizeof(float));      /* full: a ring of history */
+    assert_int_equal(o->first_t(c), 100 + 50);
     o->close_host(h);
     o->close_host(NULL);
 }
