@@ -136,16 +136,20 @@ int receiver_handshake(Streamd *sd, const HttpRequest *q, const ConnPeer *p, Rec
 {
     char ip[64];
     admit_rewrite_ip(p->ip, ip, sizeof ip);
-    log_line(LOG_INFO, "STREAM [receive from [%s]:%s]: clients wants to STREAM metrics.", ip,
-             p->port);
-    for (size_t i = 0; i < q->nunused; i++) {
-        log_line(LOG_INFO, "STREAM [receive from [%s]:%s]: request has parameter '%s', which is "
-                 "not used.", ip, p->port, q->unused[i]);
-    }
     *len = 0;
     pthread_mutex_lock(&sd->db->lock);
     RrdHost *h = NULL;
     AdmitResult res = decide(sd, q, p, &h);
+    if (res.code == ADMIT_OK || res.code >= ADMIT_NO_KEY) {
+        /* 1.37.1 logs these only once the web server's checks passed (port permission, TLS,
+           allow streaming from) and the request reaches the streaming code */
+        log_line(LOG_INFO, "STREAM [receive from [%s]:%s]: clients wants to STREAM metrics.", ip,
+                 p->port);
+        for (size_t i = 0; i < q->nunused; i++) {
+            log_line(LOG_INFO, "STREAM [receive from [%s]:%s]: request has parameter '%s', "
+                     "which is not used.", ip, p->port, q->unused[i]);
+        }
+    }
     if (!res.accepted) {
         pthread_mutex_unlock(&sd->db->lock);
         log_lines(LOG_ERR, res.log);
