@@ -245,7 +245,7 @@ RrdHost *rrd_host_create(RrdDb *db, const char *guid, const char *hostname,
     h->hostname = dup_str(hostname);
     h->chart_hash_cap = CHART_HASH_MIN;
     h->chart_hash = calloc(h->chart_hash_cap, sizeof *h->chart_hash);
-    h->ops = storage_ops_for(cfg->memory_mode, &h->storage_fallback);
+    h->ops = storage_ops_for(cfg->memory_mode, db->data_dir != NULL, &h->storage_fallback);
     StorageConfig sc = {.mode = cfg->memory_mode, .history = cfg->history,
                         .data_dir = db->data_dir, .host_guid = h->guid};
     h->storage = h->ops->open_host(&sc);

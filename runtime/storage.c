@@ -3,17 +3,21 @@
 ** mode none: Netdata keeps no history, so appends are dropped and queries find nothing). The ram
 ** engine is storage_ram.c; save, map and dbengine are not written yet (issue 7) and run on ram.
 */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "policy_format.h"
 #include "storage.h"
 
 /*
-** The engine for memory mode MODE (POLICY_MODE_*). RAM and ALLOC -> ram, NONE -> none; SAVE,
-** MAP, DBENGINE and unknown modes -> ram with *FALLBACK = 1 (else 0) so the caller can log it.
-** FALLBACK may be NULL.
+** The engine for memory mode MODE (POLICY_MODE_*): RAM and ALLOC -> ram, NONE -> none, SAVE ->
+** save, MAP -> map, DBENGINE -> dbengine; a persistent mode without a data directory, and
+** unknown modes -> ram with *FALLBACK = 1 (else 0) so the caller can log it. FALLBACK may be
+** NULL.
 */
-const StorageOps *storage_ops_for(int mode, int *fallback)
+const StorageOps *storage_ops_for(int mode, int have_dir, int *fallback)
 {
     int fb = 0;
     const StorageOps *ops = &storage_ram_ops;
@@ -24,6 +28,14 @@ const StorageOps *storage_ops_for(int mode, int *fallback)
     case POLICY_MODE_NONE:
         ops = &storage_none_ops;
         break;
+    case POLICY_MODE_SAVE:
+    case POLICY_MODE_MAP:
+    case POLICY_MODE_DBENGINE:
+        /* each engine's case is switched on when its file lands (issue 7, in progress):
+           ENGINE_SAVE ENGINE_MAP ENGINE_DBENGINE */
+        fb = 1;
+        (void)have_dir;
+        break;
     default:
         fb = 1;
         break;
@@ -32,6 +44,32 @@ const StorageOps *storage_ops_for(int mode, int *fallback)
         *fallback = fb;
     }
     return ops;
+}
+
+static StorageGlobal global_limits = { 32, 256 };
+
+void storage_configure(const StorageGlobal *g)
+{
+    global_limits = *g;
+}
+
+const StorageGlobal *storage_global(void)
+{
+    return &global_limits;
+}
+
+int storage_host_dir(const StorageConfig *cfg, char *out, size_t cap)
+{
+    const char *g = cfg->host_guid && *cfg->host_guid ? cfg->host_guid : "localhost";
+    int n = snprintf(out, cap, "%s/%s", cfg->data_dir ? cfg->data_dir : ".", g);
+    if (n < 0 || (size_t)n >= cap) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (mkdir(out, 0755) != 0 && errno != EEXIST) {
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- none ------------------------------------------------------------------------------------ */

@@ -22,6 +22,21 @@ typedef struct StorageConfig {
     const char *host_guid;       /* the host's machine GUID (file names) */
 } StorageConfig;
 
+/* Node-wide storage limits from netdata.conf [db], set once before any host opens. The
+   dbengine budget is shared by every dbengine host of the process (Netdata's "multihost"). */
+typedef struct StorageGlobal {
+    long page_cache_mb;          /* [db] dbengine page cache size MB (default 32) */
+    long disk_space_mb;          /* [db] dbengine multihost disk space MB (default 256) */
+} StorageGlobal;
+
+void storage_configure(const StorageGlobal *g);
+const StorageGlobal *storage_global(void);
+
+/* The directory a persistent engine keeps HOST's files in: <data_dir>/<guid> ("localhost" for
+   the node's own host when its GUID is unknown), created (mode 0755) when missing. Returns 0
+   and fills OUT, or -1 (errno set; OUT holds the path for the log line). */
+int storage_host_dir(const StorageConfig *cfg, char *out, size_t cap);
+
 typedef struct StoragePoint {
     int64_t t;                   /* end of the slot, seconds since the epoch */
     double v;                    /* NAN: empty slot */
@@ -48,11 +63,15 @@ typedef struct StorageOps {
     void (*set_update_every)(StorageDim *d, int update_every);
 } StorageOps;
 
-/* The engine for memory mode MODE (POLICY_MODE_*). Modes without an engine yet get "ram" and
-   *FALLBACK is set (the caller logs it once per host). */
-const StorageOps *storage_ops_for(int mode, int *fallback);
+/* The engine for memory mode MODE (POLICY_MODE_*). A persistent mode without a data directory
+   (HAVE_DIR 0), or one without an engine yet, gets "ram" and *FALLBACK is set (the caller logs
+   it once per host). */
+const StorageOps *storage_ops_for(int mode, int have_dir, int *fallback);
 
 extern const StorageOps storage_ram_ops;
 extern const StorageOps storage_none_ops;
+extern const StorageOps storage_save_ops;       /* storage_save.c */
+extern const StorageOps storage_map_ops;        /* storage_map.c */
+extern const StorageOps storage_dbengine_ops;   /* storage_dbengine*.c */
 
 #endif

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "net.h"
 #include "schema_tables.h"
+#include "storage.h"
 #include "streamd.h"
 #include "tls.h"
 
@@ -66,6 +67,13 @@ static void guid_text(const uint8_t b[16], char out[37])
         out[k++] = hex[b[i] & 15];
     }
     out[k] = 0;
+}
+
+static long global_num(const PolicyView *v, unsigned sec, const char *name, long dflt)
+{
+    unsigned id = admit_row(sec, name);
+    const PolicySetting *s = id == ADMIT_NO_ROW ? NULL : policy_find_setting(v, NULL, id);
+    return s && s->vtype == VAL_INT ? (long)s->num : dflt;
 }
 
 /* [web] ssl certificate / ssl key; their defaults name files in Netdata's config dir. */
@@ -152,6 +160,9 @@ int main(int argc, char **argv)
         hostname = gethostname(hbuf, sizeof hbuf) == 0 ? hbuf : "localhost";
         hbuf[sizeof hbuf - 1] = 0;
     }
+    StorageGlobal sg = { global_num(sd.v, SEC_DB, "dbengine page cache size MB", 32),
+                         global_num(sd.v, SEC_DB, "dbengine multihost disk space MB", 256) };
+    storage_configure(&sg);
     RrdHostConfig local;
     child_cfg_local(sd.v, &local);
     sd.db = rrd_db_new(hostname, guid, &local, data_dir);
