@@ -75,6 +75,7 @@ STREAMD_LIB = [
     "runtime/receiver.c",
     "runtime/rrd.c",
     "runtime/rrd_collect.c",
+    "runtime/rrd_meta.c",
     "runtime/sbuf.c",
     "runtime/sticky.c",
     "runtime/storage.c",

@@ -28,6 +28,7 @@
 #include "http_req.h"
 #include "log.h"
 #include "receiver.h"
+#include "rrd_meta.h"
 #include "tls.h"
 
 #define FIRST_REQUEST_TIMEOUT 60   /* [web] timeout for first request (default) */
@@ -518,6 +519,9 @@ static void *loop_main(void *arg)
         if (now != last_tick) {
             last_tick = now;
             timeouts(lp);
+            if (lp->id == 0) {
+                rrd_meta_flush(n->sd->db);   /* new chart definitions of persistent hosts */
+            }
         }
     }
     while (lp->conns) {

@@ -44,6 +44,10 @@ static void describe_host(RrdHost *h, const HttpRequest *q, uint64_t caps)
     set_str(&h->timezone, q->timezone ? q->timezone : "unknown");
     set_str(&h->abbrev_timezone, q->abbrev_timezone ? q->abbrev_timezone : "UTC");
     set_str(&h->tags, q->tags);
+    if (!h->api_key || strcmp(h->api_key, q->key) != 0) {
+        set_str(&h->api_key, q->key);
+        h->meta_dirty = 1;
+    }
     h->utc_offset = q->utc_offset;
     h->hops = q->hops;
     h->update_every = (int)q->update_every;

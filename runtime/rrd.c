@@ -149,7 +149,8 @@ static void host_free(RrdHost *h)
     }
     char **strs[] = {&h->hostname,     &h->registry_hostname, &h->os,
                      &h->timezone,     &h->abbrev_timezone,   &h->tags,
-                     &h->program_name, &h->program_version,   &h->claimed_id};
+                     &h->program_name, &h->program_version,   &h->claimed_id,
+                     &h->api_key};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         free(*strs[i]);
     }
@@ -474,6 +475,7 @@ RrdChart *rrd_chart_upsert(RrdHost *h, const RrdChartDef *def, const char **why)
         h->charts_tail = c;
         h->ncharts++;
     }
+    h->meta_dirty = 1;   /* persistent hosts rewrite their metadata (rrd_meta.c) */
     return c;
 }
 
@@ -580,5 +582,6 @@ RrdDim *rrd_dim_upsert(RrdHost *h, RrdChart *c, const RrdDimDef *def, const char
             d->flags |= RRD_DIM_NORESET | RRD_DIM_NOOVERFLOW;
         }
     }
+    h->meta_dirty = 1;
     return d;
 }

@@ -117,6 +117,9 @@ typedef struct RrdHost {
     uint64_t updates;                    /* completed collections, all charts */
     struct RrdHost *next;
     int is_localhost;
+    char *api_key;                       /* the key the child last connected with */
+    int meta_dirty;                      /* definitions changed since the metadata was saved */
+    int reloaded;                        /* loaded from the data directory at start */
 } RrdHost;
 
 typedef struct RrdDb {

@@ -19,6 +19,7 @@
 #include "child_cfg.h"
 #include "log.h"
 #include "net.h"
+#include "rrd_meta.h"
 #include "schema_tables.h"
 #include "storage.h"
 #include "streamd.h"
@@ -92,6 +93,14 @@ static void open_tls(Streamd *sd)
         log_line(LOG_INFO, "SSL: no TLS (%s: %s, %s); serving plain connections only", why, cert,
                  key);
     }
+}
+
+/* A reloaded host's settings: what the policy gives its key and GUID today. */
+static int reload_cfg(void *ctx, const char *key, const char *guid, RrdHostConfig *out)
+{
+    Streamd *sd = ctx;
+    child_cfg_resolve(sd->v, key, guid, out);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -172,6 +181,10 @@ int main(int argc, char **argv)
         return 1;
     }
     open_tls(&sd);
+    if (data_dir) {
+        int n = rrd_meta_load(sd.db, reload_cfg, &sd);
+        log_line(LOG_INFO, "STORAGE: %d host(s) reloaded from %s", n, data_dir);
+    }
 
     sigset_t sigs;
     sigemptyset(&sigs);
@@ -218,6 +231,7 @@ int main(int argc, char **argv)
         net_join(net);
         net_free(net);
     }
+    rrd_meta_flush(sd.db);
     rrd_db_free(sd.db);
     sticky_free(&sd.sticky);
     tls_server_free(sd.tls);

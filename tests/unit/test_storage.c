@@ -31,21 +31,22 @@ static void test_ops_for(void **state)
 {
     (void)state;
     int fb = -1;
-    assert_ptr_equal(storage_ops_for(POLICY_MODE_RAM, &fb), &storage_ram_ops);
+    assert_ptr_equal(storage_ops_for(POLICY_MODE_RAM, 1, &fb), &storage_ram_ops);
     assert_int_equal(fb, 0);
-    assert_ptr_equal(storage_ops_for(POLICY_MODE_ALLOC, &fb), &storage_ram_ops);
+    assert_ptr_equal(storage_ops_for(POLICY_MODE_ALLOC, 1, &fb), &storage_ram_ops);
     assert_int_equal(fb, 0);
-    assert_ptr_equal(storage_ops_for(POLICY_MODE_NONE, &fb), &storage_none_ops);
+    assert_ptr_equal(storage_ops_for(POLICY_MODE_NONE, 1, &fb), &storage_none_ops);
     assert_int_equal(fb, 0);
     const int later[] = {POLICY_MODE_SAVE, POLICY_MODE_MAP, POLICY_MODE_DBENGINE};
     for (size_t i = 0; i < sizeof later / sizeof later[0]; i++) {
         fb = 0;
-        assert_ptr_equal(storage_ops_for(later[i], &fb), &storage_ram_ops);
+        /* no data directory: a persistent mode has nowhere to persist, so ram (logged) */
+        assert_ptr_equal(storage_ops_for(later[i], 0, &fb), &storage_ram_ops);
         assert_int_equal(fb, 1);
     }
     assert_string_equal(storage_ram_ops.name, "ram");
     assert_string_equal(storage_none_ops.name, "none");
-    assert_non_null(storage_ops_for(POLICY_MODE_RAM, NULL));
+    assert_non_null(storage_ops_for(POLICY_MODE_RAM, 0, NULL));
 }
 
 static void test_append_query(void **state)
