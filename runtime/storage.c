@@ -1,7 +1,8 @@
 /*
 ** storage.c - picks a host's storage engine from its memory mode, and the "none" engine (memory
 ** mode none: Netdata keeps no history, so appends are dropped and queries find nothing). The ram
-** engine is storage_ram.c; save, map and dbengine are not written yet (issue 7) and run on ram.
+** engine is storage_ram.c, save storage_save.c, map storage_map.c; dbengine is not written yet
+** (issue 7) and runs on ram.
 */
 #include <errno.h>
 #include <stdio.h>
@@ -29,10 +30,16 @@ const StorageOps *storage_ops_for(int mode, int have_dir, int *fallback)
         ops = &storage_none_ops;
         break;
     case POLICY_MODE_SAVE:
+        ops = have_dir ? &storage_save_ops : ops;
+        fb = !have_dir;
+        break;
     case POLICY_MODE_MAP:
+        ops = have_dir ? &storage_map_ops : ops;
+        fb = !have_dir;
+        break;
     case POLICY_MODE_DBENGINE:
         /* each engine's case is switched on when its file lands (issue 7, in progress):
-           ENGINE_SAVE ENGINE_MAP ENGINE_DBENGINE */
+           ENGINE_DBENGINE */
         fb = 1;
         (void)have_dir;
         break;
