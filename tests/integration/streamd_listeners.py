@@ -12,36 +12,16 @@ import sys
 import tempfile
 import time
 
-ROOT = os.environ.get("STREAMC_ROOT", os.getcwd())
-STREAMC = os.environ.get("STREAMC", os.path.join(ROOT, "streamc"))
-STREAMD = os.environ.get("STREAMD", os.path.join(ROOT, "streamd"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from streamd_test import (STREAMD, Checks, compile_policy, free_port,  # noqa: E402
+                          need_binaries, stream_request)
+
 KEY = "11111111-2222-3333-4444-555555555555"
-failures = []
-
-
-def check(cond, what, detail=""):
-    print(("ok   " if cond else "FAIL ") + what + ("" if cond else f"\n     {detail}"))
-    if not cond:
-        failures.append(what)
-
-
-def free_port(family=socket.AF_INET, addr="127.0.0.1"):
-    s = socket.socket(family)
-    s.bind((addr, 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+check = Checks()
 
 
 def policy(tmp, name, netdata_conf, stream_conf=f"[{KEY}]\n    enabled = yes\n"):
-    conf = os.path.join(tmp, name)
-    os.mkdir(conf)
-    with open(os.path.join(conf, "netdata.conf"), "w") as f:
-        f.write(netdata_conf)
-    with open(os.path.join(conf, "stream.conf"), "w") as f:
-        f.write(stream_conf)
-    pol = os.path.join(tmp, name + ".policy")
-    c = subprocess.run([STREAMC, "compile", conf, "-o", pol], capture_output=True, text=True)
+    pol, c = compile_policy(tmp, name, netdata_conf, stream_conf)
     check(c.returncode == 0, f"{name}: policy compiles", c.stdout + c.stderr)
     return pol
 
@@ -75,8 +55,7 @@ def talk(family, addr, data, timeout=5):
 
 
 def hs(host, guid):
-    return (f"STREAM key={KEY}&hostname={host}&machine_guid={guid}&ver=64 HTTP/1.1\r\n"
-            f"\r\n").encode()
+    return stream_request(KEY, host, guid)
 
 
 GET = b"GET /api/v1/info HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -92,10 +71,10 @@ def stop(p):
 
 
 def main():
-    for exe in (STREAMC, STREAMD):
-        if not os.access(exe, os.X_OK):
-            print(f"FAIL: {exe} is not built (run ninja)")
-            return 1
+    why = need_binaries()
+    if why:
+        print(f"FAIL: {why}")
+        return 1
     tmp = tempfile.mkdtemp(prefix="streamd-lst-")
     procs = []
     try:
@@ -177,8 +156,7 @@ def main():
             if p.poll() is None:
                 p.kill()
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"streamd_listeners: {len(failures)} failed")
-    return 1 if failures else 0
+    return check.done("streamd_listeners")
 
 
 def stat_mode(path):

@@ -5,86 +5,36 @@ bounded. Also: a child that reconnects may send data for charts it defined befor
 keeps them), an over-long request header is closed without a reply, and a flood of idle half
 handshakes does not stop a real child from being served.
 """
-import json
 import os
 import random
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-ROOT = os.environ.get("STREAMC_ROOT", os.getcwd())
-STREAMC = os.environ.get("STREAMC", os.path.join(ROOT, "streamc"))
-STREAMD = os.environ.get("STREAMD", os.path.join(ROOT, "streamd"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from streamd_test import (Checks, Streamd, compile_policy, free_port,  # noqa: E402
+                          need_binaries)
+
 KEY = "11111111-2222-3333-4444-555555555555"
-failures = []
+check = Checks()
 
 
-def check(cond, what, detail=""):
-    print(("ok   " if cond else "FAIL ") + what + ("" if cond else f"\n     {detail}"))
-    if not cond:
-        failures.append(what)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-class Parent:
+class Parent(Streamd):
     def __init__(self, tmp):
-        self.port = free_port()
-        conf = os.path.join(tmp, "conf")
-        os.mkdir(conf)
-        with open(os.path.join(conf, "netdata.conf"), "w") as f:
-            f.write(f"[db]\n    mode = ram\n[web]\n    bind to = 127.0.0.1:{self.port}\n")
-        with open(os.path.join(conf, "stream.conf"), "w") as f:
-            f.write(f"[{KEY}]\n    enabled = yes\n")
-        pol = os.path.join(tmp, "p.policy")
-        subprocess.run([STREAMC, "compile", conf, "-o", pol], check=True, capture_output=True)
-        self.log = os.path.join(tmp, "log")
-        self.proc = subprocess.Popen([STREAMD, "--policy", pol, "--log", self.log])
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-
-    def rss_kb(self):
-        for line in open(f"/proc/{self.proc.pid}/status"):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        return -1
-
-    def logtext(self):
-        return open(self.log, errors="replace").read()
-
-    def wait_log(self, text, timeout=5):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if text in self.logtext():
-                return True
-            time.sleep(0.05)
-        return False
+        port = free_port()
+        pol, _ = compile_policy(tmp, "conf", f"[db]\n    mode = ram\n[web]\n"
+                                f"    bind to = 127.0.0.1:{port}\n",
+                                f"[{KEY}]\n    enabled = yes\n")
+        super().__init__(pol, port, os.path.join(tmp, "log"))
+        self.start()
 
     def stream(self, host, guid):
-        s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
-        s.sendall(f"STREAM key={KEY}&hostname={host}&machine_guid={guid}&ver=64 HTTP/1.1\r\n"
-                  f"\r\n".encode())
-        reply = s.recv(100)
-        return s, reply
+        return self.connect(KEY, host, guid)
 
     def info(self, host):
-        return json.loads(urllib.request.urlopen(
-            f"http://127.0.0.1:{self.port}/host/{host}/api/v1/info", timeout=5).read())
+        return self.json(f"/host/{host}/api/v1/info")
 
 
 def closed_by_peer(s, timeout=5):
@@ -103,10 +53,10 @@ CHART = (b'CHART "err.test" "" "Errors" "units" "err" "err.test" "line" 1000 1 "
 
 
 def main():
-    for exe in (STREAMC, STREAMD):
-        if not os.access(exe, os.X_OK):
-            print(f"FAIL: {exe} is not built (run ninja)")
-            return 1
+    why = need_binaries()
+    if why:
+        print(f"FAIL: {why}")
+        return 1
     tmp = tempfile.mkdtemp(prefix="streamd-err-")
     p = None
     try:
@@ -205,16 +155,10 @@ def main():
         check(p.proc.poll() is None, "streamd survived everything")
     finally:
         if p:
-            p.proc.terminate()
-            try:
-                rc = p.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.proc.kill()
-                rc = "timeout"
+            rc = p.stop()
             check(rc == 0, "streamd stops cleanly", str(rc))
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"streamd_stream_errors: {len(failures)} failed")
-    return 1 if failures else 0
+    return check.done("streamd_stream_errors")
 
 
 if __name__ == "__main__":

@@ -15,37 +15,17 @@ import sys
 import tempfile
 import time
 
-ROOT = os.environ.get("STREAMC_ROOT", os.getcwd())
-STREAMC = os.environ.get("STREAMC", os.path.join(ROOT, "streamc"))
-STREAMD = os.environ.get("STREAMD", os.path.join(ROOT, "streamd"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from streamd_test import (Checks, Streamd, compile_policy, free_port,  # noqa: E402
+                          need_binaries, stream_request)
+
 KEY = "11111111-2222-3333-4444-555555555555"
 PROMPT = b"Hit me baby, push them over with the version=64"
-failures = []
-
-
-def check(cond, what, detail=""):
-    print(("ok   " if cond else "FAIL ") + what + ("" if cond else f"\n     {detail}"))
-    if not cond:
-        failures.append(what)
-
-
-def free_ports(n):
-    socks, ports = [], []
-    for _ in range(n):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-        ports.append(s.getsockname()[1])
-    for s in socks:
-        s.close()
-    return ports
+check = Checks()
 
 
 def handshake(guid, host):
-    return (f"STREAM key={KEY}&hostname={host}&registry_hostname={host}&machine_guid={guid}"
-            f"&update_every=1&os=linux&timezone=UTC&abbrev_timezone=UTC&utc_offset=0&hops=1"
-            f"&ver=64&NETDATA_PROTOCOL_VERSION=1.1 HTTP/1.1\r\nUser-Agent: tlstest/1\r\n"
-            f"Accept: */*\r\n\r\n").encode()
+    return stream_request(KEY, host, guid)
 
 
 def connect(port, tls):
@@ -95,24 +75,11 @@ def get(port, tls, path):
     return data
 
 
-def wait_port(port, proc):
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
 def main():
-    for exe in (STREAMC, STREAMD):
-        if not os.access(exe, os.X_OK):
-            print(f"FAIL: {exe} is not built (run ninja)")
-            return 1
+    why = need_binaries()
+    if why:
+        print(f"FAIL: {why}")
+        return 1
     if not shutil.which("openssl"):
         print("FAIL: openssl is not installed (run ./configure.py --deps)")
         return 1
@@ -123,24 +90,19 @@ def main():
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                         "-subj", "/CN=localhost", "-keyout", key, "-out", cert],
                        check=True, capture_output=True)
-        p_opt, p_force, p_dflt, p_other = free_ports(4)
-        conf = os.path.join(tmp, "conf")
-        os.mkdir(conf)
-        with open(os.path.join(conf, "netdata.conf"), "w") as f:
-            f.write(f"[global]\n    hostname = tls-parent\n[db]\n    mode = ram\n"
-                    f"[web]\n    bind to = 127.0.0.1:{p_opt}=streaming|dashboard^SSL=optional "
-                    f"127.0.0.1:{p_force}=streaming|dashboard^SSL=force 127.0.0.1:{p_dflt}\n"
-                    f"    ssl certificate = {cert}\n    ssl key = {key}\n")
-        with open(os.path.join(conf, "stream.conf"), "w") as f:
-            f.write(f"[{KEY}]\n    enabled = yes\n")
-        pol = os.path.join(tmp, "p.policy")
-        c = subprocess.run([STREAMC, "compile", conf, "-o", pol], capture_output=True, text=True)
+        p_opt, p_force, p_dflt, p_other = (free_port() for _ in range(4))
+        pol, c = compile_policy(
+            tmp, "conf",
+            f"[global]\n    hostname = tls-parent\n[db]\n    mode = ram\n"
+            f"[web]\n    bind to = 127.0.0.1:{p_opt}=streaming|dashboard^SSL=optional "
+            f"127.0.0.1:{p_force}=streaming|dashboard^SSL=force 127.0.0.1:{p_dflt}\n"
+            f"    ssl certificate = {cert}\n    ssl key = {key}\n",
+            f"[{KEY}]\n    enabled = yes\n")
         check(c.returncode == 0, "policy compiles", c.stdout + c.stderr)
-        log = os.path.join(tmp, "streamd.log")
-        d = subprocess.Popen([STREAMD, "--policy", pol, "--log", log])
+        d = Streamd(pol, p_dflt, os.path.join(tmp, "streamd.log"))
         procs.append(d)
-        check(wait_port(p_dflt, d), "streamd listens")
-        logtext = open(log).read()
+        check(d.start(), "streamd listens")
+        logtext = d.logtext()
         check("SSL: TLS enabled" in logtext, "the certificate is loaded", logtext)
 
         check(stream(p_opt, False, "aaaaaaaa-0000-0000-0000-000000000001", "plain-opt") == PROMPT,
@@ -173,45 +135,31 @@ def main():
         r = read_all(s)
         check(not r.startswith(b"HTTP") and len(r) < 64,
               "a broken TLS handshake gets at most a TLS alert, then the socket closes", repr(r))
-        check(d.poll() is None, "streamd still runs")
+        check(d.proc.poll() is None, "streamd still runs")
 
         # a key that does not match the certificate: no TLS, plain works, the log says why
         key2 = os.path.join(tmp, "key2.pem")
         subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-out", key2],
                        check=True, capture_output=True)
-        conf2 = os.path.join(tmp, "conf2")
-        os.mkdir(conf2)
-        with open(os.path.join(conf2, "netdata.conf"), "w") as f:
-            f.write(f"[web]\n    bind to = 127.0.0.1:{p_other}\n    ssl certificate = {cert}\n"
-                    f"    ssl key = {key2}\n")
-        with open(os.path.join(conf2, "stream.conf"), "w") as f:
-            f.write(f"[{KEY}]\n    enabled = yes\n")
-        pol2 = os.path.join(tmp, "p2.policy")
-        subprocess.run([STREAMC, "compile", conf2, "-o", pol2], check=True, capture_output=True)
-        log2 = os.path.join(tmp, "streamd2.log")
-        d2 = subprocess.Popen([STREAMD, "--policy", pol2, "--log", log2])
+        pol2, _ = compile_policy(tmp, "conf2",
+                                 f"[web]\n    bind to = 127.0.0.1:{p_other}\n"
+                                 f"    ssl certificate = {cert}\n    ssl key = {key2}\n",
+                                 f"[{KEY}]\n    enabled = yes\n")
+        d2 = Streamd(pol2, p_other, os.path.join(tmp, "streamd2.log"))
         procs.append(d2)
-        check(wait_port(p_other, d2), "second streamd listens")
-        check("SSL: no TLS" in open(log2).read(), "a mismatched key disables TLS with a log line",
-              open(log2).read())
+        check(d2.start(), "second streamd listens")
+        check("SSL: no TLS" in d2.logtext(), "a mismatched key disables TLS with a log line",
+              d2.logtext())
         check(stream(p_other, False, "aaaaaaaa-0000-0000-0000-000000000006", "p2") == PROMPT,
               "without TLS, plain STREAM accepted")
         for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                rc = p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                rc = "timeout"
+            rc = p.stop()
             check(rc == 0, "streamd stops cleanly on SIGTERM", f"exit {rc}")
     finally:
         for p in procs:
-            if p.poll() is None:
-                p.kill()
+            p.kill()
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"streamd_tls: {len(failures)} failed")
-    return 1 if failures else 0
+    return check.done("streamd_tls")
 
 
 if __name__ == "__main__":
