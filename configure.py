@@ -64,6 +64,9 @@ RUNTIME_LIB = ["runtime/admit.c", "runtime/match.c", "runtime/policy.c"]
 # streamd only (linked into streamd, unit tests and fuzzers, not into streamc); main is separate
 STREAMD_LIB = [
     "runtime/child_cfg.c",
+    "runtime/collect_proc.c",
+    "runtime/collectors.c",
+    "runtime/gorilla.c",
     "runtime/http_api.c",
     "runtime/http_api_data.c",
     "runtime/http_api_prom.c",
@@ -72,6 +75,8 @@ STREAMD_LIB = [
     "runtime/log.c",
     "runtime/net.c",
     "runtime/net_listen.c",
+    "runtime/plugins.c",
+    "runtime/plugins_spawn.c",
     "runtime/receiver.c",
     "runtime/rrd.c",
     "runtime/rrd_collect.c",
@@ -79,6 +84,9 @@ STREAMD_LIB = [
     "runtime/sbuf.c",
     "runtime/sticky.c",
     "runtime/storage.c",
+    "runtime/storage_dbengine.c",
+    "runtime/storage_dbengine_file.c",
+    "runtime/storage_dbengine_shared.c",
     "runtime/storage_map.c",
     "runtime/storage_ram.c",
     "runtime/storage_ring.c",
@@ -93,9 +101,11 @@ GEN_HEADERS = ["$gen/conf_parse.h", "$gen/schema_tables.h"]
 UNIT_TESTS = [
     "test_admit",
     "test_arena",
+    "test_collect_proc",
     "test_dest",
     "test_diag",
     "test_fleet_graph",
+    "test_gorilla",
     "test_guid",
     "test_http_api",
     "test_http_req",
@@ -103,6 +113,7 @@ UNIT_TESTS = [
     "test_lex",
     "test_model",
     "test_pattern",
+    "test_plugins",
     "test_policy",
     "test_policy_flip",
     "test_rrd",
@@ -110,6 +121,9 @@ UNIT_TESTS = [
     "test_schema",
     "test_source",
     "test_storage",
+    "test_storage_dbengine",
+    "test_storage_dbengine_crash",
+    "test_storage_engines",
     "test_storage_map",
     "test_storage_save",
     "test_stream_caps",
@@ -120,10 +134,10 @@ UNIT_TESTS = [
 # Lemon's template (lempar.c) defines optional entry points without prototypes and has unused
 # locals; these warnings are about code we do not write, so they are off for generated files only.
 LEMPAR_RELAX = " -Wno-missing-prototypes -Wno-unused-parameter -Wno-unused-variable"
-FUZZ = ["fuzz_blob", "fuzz_conf", "fuzz_dest", "fuzz_fleet", "fuzz_http", "fuzz_pattern", "fuzz_wire"]
+FUZZ = ["fuzz_blob", "fuzz_conf", "fuzz_dest", "fuzz_fleet", "fuzz_gorilla", "fuzz_http", "fuzz_pattern", "fuzz_wire"]
 # linked into unit tests, fuzzers and benches only: the reference matcher (Netdata's algorithm)
 SUPPORT = ["tests/support/policy_build.c", "tests/support/ref_pattern.c", "tests/support/testutil.c"]
-BENCH = ["bench_check", "bench_match", "bench_policy"]
+BENCH = ["bench_check", "bench_match", "bench_policy", "bench_storage"]
 # bench helpers that are not benches themselves (run.py runs only bench_*): the synthetic
 # children of bench/bench_streamd.py, standalone (libc + pthreads, no project library)
 BENCH_TOOLS = ["loadgen"]

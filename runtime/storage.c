@@ -38,10 +38,8 @@ const StorageOps *storage_ops_for(int mode, int have_dir, int *fallback)
         fb = !have_dir;
         break;
     case POLICY_MODE_DBENGINE:
-        /* each engine's case is switched on when its file lands (issue 7, in progress):
-           ENGINE_DBENGINE */
-        fb = 1;
-        (void)have_dir;
+        ops = have_dir ? &storage_dbengine_ops : ops;
+        fb = !have_dir;
         break;
     default:
         fb = 1;

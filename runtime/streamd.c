@@ -17,6 +17,7 @@
 
 #include "admit.h"
 #include "child_cfg.h"
+#include "collectors.h"
 #include "log.h"
 #include "net.h"
 #include "rrd_meta.h"
@@ -32,10 +33,13 @@ static int usage(const char *msg)
     }
     fprintf(stderr,
             "usage: streamd --policy FILE [--data-dir DIR] [--log FILE] [--threads N]\n"
+            "               [--no-collectors] [--plugins-dir DIR]\n"
             "  --policy FILE   a policy compiled by `streamc compile` (mapped, verified)\n"
             "  --data-dir DIR  where persistent storage engines keep their files\n"
             "  --log FILE      append the log here (default: stderr); SIGHUP reopens it\n"
-            "  --threads N     event loops (default: the number of CPUs, at most 16)\n");
+            "  --threads N     event loops (default: the number of CPUs, at most 16)\n"
+            "  --no-collectors collect nothing for this node (no /proc charts, no plugins)\n"
+            "  --plugins-dir DIR  run the *.plugin executables of DIR (plugins.d protocol)\n");
     return 2;
 }
 
@@ -106,12 +110,18 @@ static int reload_cfg(void *ctx, const char *key, const char *guid, RrdHostConfi
 int main(int argc, char **argv)
 {
     const char *policy = NULL, *logf = NULL, *data_dir = NULL;
+    const char *plugins_dir = NULL;
+    int collect = 1;
     long threads = sysconf(_SC_NPROCESSORS_ONLN);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(NULL);
             return 0;
+        }
+        if (strcmp(a, "--no-collectors") == 0) {
+            collect = 0;
+            continue;
         }
         if (i + 1 >= argc) {
             return usage("missing value after an option");
@@ -120,6 +130,8 @@ int main(int argc, char **argv)
             policy = argv[++i];
         } else if (strcmp(a, "--log") == 0) {
             logf = argv[++i];
+        } else if (strcmp(a, "--plugins-dir") == 0) {
+            plugins_dir = argv[++i];
         } else if (strcmp(a, "--data-dir") == 0) {
             data_dir = argv[++i];
         } else if (strcmp(a, "--threads") == 0) {
@@ -193,6 +205,8 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* after the mask: the collector thread inherits it; plugins get theirs reset */
+    Collectors *col = collect ? collectors_start(sd.db, plugins_dir, local.update_every) : NULL;
 
     char nwhy[256];
     Net *net = net_open(&sd, nwhy, sizeof nwhy);
@@ -231,6 +245,7 @@ int main(int argc, char **argv)
         net_join(net);
         net_free(net);
     }
+    collectors_stop(col);
     rrd_meta_flush(sd.db);
     rrd_db_free(sd.db);
     sticky_free(&sd.sticky);

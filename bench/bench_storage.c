@@ -1,0 +1,415 @@
+/*
+** bench_storage.c - the storage engines (issue 7) on the same data, measured in one run: bytes
+** per sample on disk and in memory, write throughput, query latency for one hour of one
+** dimension. Every engine storage_ops_for() reaches with a data directory is measured (ram,
+** save, map, dbengine); ram is the baseline of every ratio.
+**
+** Usage: bench_storage [DATASET]    (run from the project root, as bench/run.py does)
+**
+** Datasets:
+**   (a) real system metrics: DATASET, default bench/data/proc_metrics.bin, this machine's /proc
+**       recorded by bench/record_proc.py (Netdata's proc.plugin values: cpu %, MiB, rates;
+**       format in that script); build/bench/netdata_metrics.bin, when present, is measured too
+**       (the same format, recorded from a real Netdata 1.37.1 child by
+**       bench/record_netdata.py, which also leaves the end-to-end figure of that child
+**       streaming into streamd with memory mode dbengine in netdata_metrics.bin.e2e);
+**   (b) a synthetic mix: 1,200 series x 3,600 slots, a third each constant, counter (a
+**       cumulative integer growing by 100-199 a slot) and gauge with noise (a slow sine plus
+**       uniform noise in hundredths).
+** Per engine and dataset: ingest every series (slot by slot, all series per slot, as a
+** receiver does) into a fresh host and close it, best CPU time of 3 runs (ingest + close, so
+** what close encodes and writes counts) -> samples/s per core; bytes() of the host after
+** ingest -> memory bytes/sample; after the close, the size of every file of the
+** host's directory -> disk bytes/sample; reopen (persistent engines) and query the newest hour
+** (3,600 slots) of one series of (b): first query (cold: from disk, dbengine's page cache
+** empty) and the mean of 1,000 more (warm). The data read back is compared with what ram
+** returns (exact); a mismatch is an error.
+** Targets: dbengine <= 0.5 B/sample on disk on (a), ram <= 4 B/sample in memory, write >= 5M
+** samples/s per core. Exit 1 only when something cannot run or a read-back differs.
+*/
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "policy_format.h"
+#include "storage.h"
+
+#define RUNS 3
+#define HOUR 3600
+#define SYN_SERIES 1200
+#define TARGET_DB_BPS 0.5
+#define TARGET_RAM_BPS 4.0
+#define TARGET_WRITE 5e6
+
+typedef struct Dataset {
+    const char *name;
+    char **names;
+    float *v;                       /* series-major: v[s * samples + i] */
+    uint32_t series, samples;
+} Dataset;
+
+typedef struct Result {
+    double disk_bps, mem_bps, write_sps, cold_us, warm_us;
+    int have_query;
+} Result;
+
+static const struct {
+    int mode;
+    const char *name;
+} engines[] = {
+    {POLICY_MODE_RAM, "ram"},
+    {POLICY_MODE_SAVE, "save"},
+    {POLICY_MODE_MAP, "map"},
+    {POLICY_MODE_DBENGINE, "dbengine"},
+};
+#define NENGINES (sizeof engines / sizeof engines[0])
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint64_t tree_bytes;
+
+static int add_size(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+    (void)p;
+    (void)f;
+    if (flag == FTW_F && S_ISREG(st->st_mode)) {
+        tree_bytes += (uint64_t)st->st_size;
+    }
+    return 0;
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+    (void)st;
+    (void)flag;
+    (void)f;
+    return remove(p);
+}
+
+static uint64_t du(const char *dir)
+{
+    tree_bytes = 0;
+    nftw(dir, add_size, 16, FTW_PHYS);
+    return tree_bytes;
+}
+
+/* A dataset file written by bench/record_proc.py. 0, or -1 (with a message). */
+static int load(const char *path, Dataset *d)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t hdr[24];
+    if (!f || fread(hdr, 1, sizeof hdr, f) != sizeof hdr || memcmp(hdr, "SCBENCH1", 8) != 0) {
+        if (f) {
+            fclose(f);
+        }
+        return -1;
+    }
+    memcpy(&d->series, hdr + 8, 4);
+    memcpy(&d->samples, hdr + 12, 4);
+    d->names = calloc(d->series, sizeof *d->names);
+    d->v = malloc((size_t)d->series * d->samples * sizeof *d->v);
+    char name[512];
+    for (uint32_t s = 0; d->names && s < d->series; s++) {
+        size_t n = 0;
+        int c;
+        while ((c = fgetc(f)) > 0 && n < sizeof name - 1) {
+            name[n++] = (char)c;
+        }
+        name[n] = '\0';
+        d->names[s] = strdup(name);
+    }
+    size_t want = (size_t)d->series * d->samples;
+    int ok = d->names && d->v && fread(d->v, sizeof *d->v, want, f) == want;
+    fclose(f);
+    return ok ? 0 : -1;
+}
+
+static uint64_t rng = 88172645463325252ull;
+
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)rng;
+}
+
+static void synthetic(Dataset *d)
+{
+    d->name = "(b) synthetic mix";
+    d->series = SYN_SERIES;
+    d->samples = HOUR;
+    d->names = calloc(d->series, sizeof *d->names);
+    d->v = malloc((size_t)d->series * d->samples * sizeof *d->v);
+    for (uint32_t s = 0; s < d->series; s++) {
+        char name[32];
+        snprintf(name, sizeof name, "syn.%s%u", s % 3 == 0 ? "const" : s % 3 == 1 ? "counter"
+                 : "gauge", s);
+        d->names[s] = strdup(name);
+        double c = (double)(rnd() % 100000), level = 10 + rnd() % 90;
+        for (uint32_t i = 0; i < d->samples; i++) {
+            float *v = &d->v[(size_t)s * d->samples + i];
+            if (s % 3 == 0) {
+                *v = (float)level;
+            } else if (s % 3 == 1) {
+                c += 100 + rnd() % 100;
+                *v = (float)c;
+            } else {
+                *v = (float)(level + 10 * sin((double)i / 600 + s) + (rnd() % 1000) / 100.0);
+            }
+        }
+    }
+}
+
+static StorageConfig host_cfg(int mode, const char *dir, uint32_t history)
+{
+    return (StorageConfig){.mode = mode, .history = history, .data_dir = dir,
+                           .host_guid = "bench-host"};
+}
+
+static StorageDim **create_dims(const StorageOps *o, StorageHost *h, const Dataset *d)
+{
+    StorageDim **dims = malloc(d->series * sizeof *dims);
+    for (uint32_t s = 0; dims && s < d->series; s++) {
+        dims[s] = o->create_dim(h, "bench", d->names[s], 1);
+        if (!dims[s]) {
+            free(dims);
+            return NULL;
+        }
+    }
+    return dims;
+}
+
+#define T0 1700000000
+
+/* Query the newest hour of series S from O/H and from ram; 0 when they agree. */
+static int read_back(const StorageOps *o, StorageDim *d, const Dataset *ds, uint32_t s,
+                     StoragePoint *p, size_t np)
+{
+    int64_t last = T0 + ds->samples - 1, first = last - (np - 1);
+    if (o->query(d, first, last, p, np) != np) {
+        return -1;
+    }
+    for (size_t i = 0; i < np; i++) {
+        float want = ds->v[(size_t)s * ds->samples + (size_t)(p[i].t - T0)];
+        if (p[i].t != first + (int64_t)i || (isnan(want) ? !isnan(p[i].v) : want != p[i].v)) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Measure engine E on dataset DS under ROOT into *R. 0, or -1 (a message printed). */
+static int measure(size_t e, const Dataset *ds, const char *root, Result *r)
+{
+    int fb = 1;
+    const StorageOps *o = storage_ops_for(engines[e].mode, 1, &fb);
+    StorageConfig cfg = host_cfg(engines[e].mode, root, ds->samples);
+    double best = 1e30;
+    memset(r, 0, sizeof *r);
+    for (int run = 0; run < RUNS; run++) {
+        nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        mkdir(root, 0755);
+        StorageHost *h = o->open_host(&cfg);
+        StorageDim **dims = h ? create_dims(o, h, ds) : NULL;
+        if (!dims) {
+            fprintf(stderr, "bench_storage: %s: cannot open a host\n", engines[e].name);
+            return -1;
+        }
+        double c0 = cpu_now();
+        for (uint32_t i = 0; i < ds->samples; i++) {
+            for (uint32_t s = 0; s < ds->series; s++) {
+                o->append(dims[s], T0 + i, ds->v[(size_t)s * ds->samples + i]);
+            }
+        }
+        r->mem_bps = (double)o->bytes(h) / ((double)ds->series * ds->samples);
+        o->close_host(h);           /* counted: it encodes and writes what is still open */
+        double c = cpu_now() - c0;
+        best = c < best ? c : best;
+        free(dims);
+    }
+    double samples = (double)ds->series * ds->samples;
+    r->write_sps = samples / best;
+    r->disk_bps = (double)du(root) / samples;
+    if (ds->samples < HOUR) {
+        return 0;
+    }
+    /* the newest hour of one gauge: from a reopened host (ram: the host of the last run is
+       gone, so ram is measured on a fresh ingest) */
+    StorageHost *h = o->open_host(&cfg);
+    StorageDim **dims = h ? create_dims(o, h, ds) : NULL;
+    if (!dims) {
+        return -1;
+    }
+    if (engines[e].mode == POLICY_MODE_RAM) {
+        for (uint32_t i = 0; i < ds->samples; i++) {
+            for (uint32_t s = 0; s < ds->series; s++) {
+                o->append(dims[s], T0 + i, ds->v[(size_t)s * ds->samples + i]);
+            }
+        }
+    }
+    static StoragePoint p[HOUR];
+    uint32_t s = 2;
+    double w0 = wall_now();
+    int bad = read_back(o, dims[s], ds, s, p, HOUR);
+    r->cold_us = (wall_now() - w0) * 1e6;
+    w0 = wall_now();
+    for (int k = 0; k < 1000 && !bad; k++) {
+        bad = o->query(dims[s], T0 + ds->samples - HOUR, T0 + ds->samples - 1, p, HOUR) != HOUR;
+    }
+    r->warm_us = (wall_now() - w0) * 1e6 / 1000;
+    for (uint32_t k = 0; k < ds->series && !bad; k += 97) {
+        bad = read_back(o, dims[k], ds, k, p, HOUR);
+    }
+    r->have_query = 1;
+    o->close_host(h);
+    free(dims);
+    if (bad) {
+        fprintf(stderr, "bench_storage: %s: the data read back differs from what was "
+                "appended\n", engines[e].name);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *verdict(double v, double target, int lower_is_better)
+{
+    return (lower_is_better ? v <= target : v >= target) ? "met" : "MISSED";
+}
+
+static int bench_dataset(const Dataset *ds, const char *root)
+{
+    Result res[NENGINES];
+    int have[NENGINES] = {0};
+    printf("== %s: %u series x %u slots = %.0f samples\n", ds->name, ds->series, ds->samples,
+           (double)ds->series * ds->samples);
+    for (size_t e = 0; e < NENGINES; e++) {
+        int fb = 1;
+        const StorageOps *o = storage_ops_for(engines[e].mode, 1, &fb);
+        if (fb || strcmp(o->name, engines[e].name) != 0) {
+            printf("%-9s not available (storage_ops_for falls back to %s)\n", engines[e].name,
+                   o->name);
+            continue;
+        }
+        if (measure(e, ds, root, &res[e]) != 0) {
+            return -1;
+        }
+        have[e] = 1;
+    }
+    const Result *ram = &res[0];
+    for (size_t e = 0; e < NENGINES; e++) {
+        if (!have[e]) {
+            continue;
+        }
+        const Result *r = &res[e];
+        printf("%-9s disk %7.3f B/sample  memory %7.3f B/sample (%.2fx ram)  write %6.2f M "
+               "samples/s/core (%.2fx ram, target >= 5M: %s)", engines[e].name, r->disk_bps,
+               r->mem_bps, ram->mem_bps > 0 ? r->mem_bps / ram->mem_bps : 0, r->write_sps / 1e6,
+               r->write_sps / ram->write_sps, verdict(r->write_sps, TARGET_WRITE, 0));
+        if (r->have_query) {
+            printf("  hour query %.1f us cold, %.1f us warm (%.2fx ram)", r->cold_us, r->warm_us,
+                   r->warm_us / ram->warm_us);
+        }
+        printf("\n");
+        if (e == 0) {
+            printf("%-9s target memory <= %.1f B/sample: %.3f -> %s\n", "", TARGET_RAM_BPS,
+                   r->mem_bps, verdict(r->mem_bps, TARGET_RAM_BPS, 1));
+        }
+        if (engines[e].mode == POLICY_MODE_DBENGINE && ds->name[1] == 'a') {
+            printf("%-9s target disk <= %.1f B/sample on (a): %.3f -> %s (%.1fx smaller than "
+                   "ram's memory)\n", "", TARGET_DB_BPS, r->disk_bps,
+                   verdict(r->disk_bps, TARGET_DB_BPS, 1), ram->mem_bps / r->disk_bps);
+        }
+        printf("RESULT bench=storage dataset=%c engine=%s disk_bps=%.4f mem_bps=%.4f "
+               "write_sps=%.0f query_cold_us=%.1f query_warm_us=%.2f\n", ds->name[1],
+               engines[e].name, r->disk_bps, r->mem_bps, r->write_sps, r->cold_us, r->warm_us);
+    }
+    return 0;
+}
+
+/* The end-to-end figure bench/record_netdata.py left next to its recording: the child streamed
+   into streamd with memory mode dbengine, and the host's dbengine directory was measured. */
+static void e2e(const char *recording)
+{
+    char path[PATH_MAX], line[256];
+    unsigned long long slots = 0, bytes = 0, files = 0, nd = 0;
+    snprintf(path, sizeof path, "%s.e2e", recording);
+    FILE *f = fopen(path, "r");
+    if (f && fgets(line, sizeof line, f)
+        && sscanf(line, "RESULT bench=storage_e2e slots=%llu bytes=%llu files=%llu "
+                  "netdata_bytes=%llu", &slots, &bytes, &files, &nd) >= 2 && slots) {
+        double bps = (double)bytes / (double)slots, nbps = (double)nd / (double)slots;
+        printf("dbengine  end to end (the child streaming into streamd, memory mode dbengine): "
+               "%llu bytes for %llu slots = %.3f B/sample (target <= %.1f: %s)\n", bytes,
+               slots, bps, TARGET_DB_BPS, verdict(bps, TARGET_DB_BPS, 1));
+        if (nd) {
+            printf("          Netdata 1.37.1's own dbengine (tier 0) on the child, same run: %llu "
+                   "bytes = %.3f B/sample -> streamd's dbengine %.2fx its size\n", nd, nbps,
+                   bps / nbps);
+        }
+    }
+    if (f) {
+        fclose(f);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = argc > 1 ? argv[1] : "bench/data/proc_metrics.bin";
+    const char *extra = "build/bench/netdata_metrics.bin";
+    char root[] = "build/bench/storage.XXXXXX";
+    mkdir("build", 0755);
+    mkdir("build/bench", 0755);
+    if (!mkdtemp(root)) {
+        fprintf(stderr, "bench_storage: cannot make %s: %s\n", root, strerror(errno));
+        return 1;
+    }
+    log_open("/dev/null");
+    StorageGlobal g = {32, 4096};
+    storage_configure(&g);
+    printf("bench_storage: samples/s per core = CPU time of one thread; bytes on disk after a "
+           "clean close; memory = the engine's bytes(); page cache %ld MiB, disk budget %ld "
+           "MiB\n", g.page_cache_mb, g.disk_space_mb);
+    Dataset a = {.name = "(a) real system metrics, /proc of this machine"}, n = {0}, b = {0};
+    int rc = 0;
+    if (load(path, &a) != 0) {
+        fprintf(stderr, "bench_storage: cannot read dataset %s (bench/record_proc.py writes "
+                "it)\n", path);
+        rc = 1;
+    } else {
+        rc |= bench_dataset(&a, root) != 0;
+    }
+    n.name = "(a) real system metrics, a Netdata 1.37.1 child";
+    if (load(extra, &n) == 0) {
+        rc |= bench_dataset(&n, root) != 0;
+        e2e(extra);
+    } else {
+        printf("== %s: not recorded (bench/record_netdata.py writes %s)\n", n.name, extra);
+    }
+    synthetic(&b);
+    rc |= bench_dataset(&b, root) != 0;
+    nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return rc;
+}

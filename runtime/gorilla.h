@@ -1,0 +1,69 @@
+/*
+** gorilla.h - the dbengine page codec: one dimension's run of slots on a regular time grid,
+** encoded into a self-describing byte string and back. Pure functions: no I/O, no allocation,
+** no globals. It does not checksum (the data file does) and does not know about dimensions.
+**
+** Layout of an encoded page (integers little-endian, "uv" = LEB128 unsigned varint):
+**   u8  mode << 4 | flags          flags bit 0: some slots are empty
+**   uv  zigzag(first_t)            time of slot 0 (seconds)
+**   uv  update_every               grid step (>= 1)
+**   uv  count                      slots (1..GORILLA_MAX_POINTS)
+**   [flags bit 0]  uv runs, then RUNS uv lengths alternating present, empty, present, ...
+**                  (the first may be 0; lengths sum to count)
+**   values of the present slots, by mode:
+**     EMPTY  nothing (no slot holds a value)
+**     CONST  4 bytes: the float every present slot holds (bit-identical)
+**     XOR    Gorilla bit stream, MSB first: 32-bit first value, then per value
+**            '0' same as previous | '10' + bits inside the previous window |
+**            '11' + 5 bits leading zeros + 5 bits (length-1) + length bits
+**     INT    u8 scale index, u8 A, u8 B, u8 C (1 <= A < B < C <= 30), then a bit stream of
+**            the zigzag deltas of integer keys (the first from 0): '0' zero | '10'+A |
+**            '110'+B | '1110'+C | '1111'+34 bits; the encoder picks the cheapest widths.
+**            Scale index 0..11: key = v * scale (1, 2, 4, 8, 10, 16, 100, 1000, 1024, 1e4, 1e5,
+**            1e6), integers below 2^31 with an exact round trip checked when encoding; 15: key
+**            = the float's bits folded so that they grow with the value (close values, small
+**            deltas, even across a power of two where XOR is costly)
+**     RAW    4 bytes per value (the bound; chosen only when nothing else is smaller)
+** The encoder tries the modes that apply and keeps the smallest. A decoded page gives back the
+** exact float bits of every present value, and NAN for every empty slot.
+*/
+#ifndef STREAMC_GORILLA_H
+#define STREAMC_GORILLA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GORILLA_MAX_POINTS 65535u
+
+enum { GORILLA_EMPTY, GORILLA_CONST, GORILLA_XOR, GORILLA_INT, GORILLA_RAW, GORILLA_MODES };
+
+typedef struct GorillaPage {
+    int64_t first_t;            /* time of slot 0 */
+    uint32_t update_every;      /* seconds between slots, >= 1 */
+    uint32_t count;             /* slots, 1..GORILLA_MAX_POINTS */
+    const float *v;             /* COUNT values; NAN (any NaN) = empty slot */
+} GorillaPage;
+
+typedef struct GorillaHeader {
+    int64_t first_t;
+    uint32_t update_every;
+    uint32_t count;
+    int mode;                   /* GORILLA_* */
+} GorillaHeader;
+
+/* Largest encoding of a page of COUNT slots: a buffer this size always suffices. */
+size_t gorilla_bound(uint32_t count);
+
+/* Encode P into OUT (CAP bytes). Returns the bytes written, or 0 when P is invalid (count 0 or
+   over GORILLA_MAX_POINTS, update_every 0) or CAP is below what the page needs. */
+size_t gorilla_encode(const GorillaPage *p, uint8_t *out, size_t cap);
+
+/* Parse only the header of the LEN bytes at IN into *H. 0, or -1 when malformed. */
+int gorilla_peek(const uint8_t *in, size_t len, GorillaHeader *h);
+
+/* Decode the LEN bytes at IN: *H gets the header, OUT[0..h->count) the slots (NAN = empty).
+   MAX is OUT's capacity. 0, or -1 when the bytes are malformed, truncated, have trailing
+   garbage, or hold more than MAX slots (OUT may then be partly written). */
+int gorilla_decode(const uint8_t *in, size_t len, GorillaHeader *h, float *out, uint32_t max);
+
+#endif
