@@ -26,6 +26,7 @@ PACKAGES = {
     "cmocka": "libcmocka-dev",
     "clang-rt": "libclang-rt-14-dev",
     "pkg-config": "pkg-config",
+    "openssl-cli": "openssl",   # the tests make keys and certificates with the openssl command
 }
 
 # ---- sources: explicit sorted lists (what links into what) --------------------------------------
@@ -193,6 +194,8 @@ def probe():
     for cmd in ("re2c", "lemon", "ninja", "clang", "pkg-config"):
         if not have_cmd(cmd):
             missing.append(PACKAGES[cmd])
+    if not have_cmd("openssl"):
+        missing.append(PACKAGES["openssl-cli"])
     if not os.path.exists("/usr/share/lemon/lempar.c") and "lemon" not in missing:
         missing.append("lemon")
     for pc in ("openssl", "libxxhash", "cmocka"):
@@ -237,7 +240,7 @@ def main():
                                "install"])
     if missing:
         # clang and its runtime are needed only for fuzz and asan; say so but keep going.
-        hard = [p for p in missing if p not in ("clang", "libclang-rt-14-dev")]
+        hard = [p for p in missing if p not in ("clang", "libclang-rt-14-dev", "openssl")]
         print("configure: missing packages: " + " ".join(missing) +
               " (run ./configure.py --deps)", file=sys.stderr)
         if hard:
