@@ -8,7 +8,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ftw.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "log.h"
 
 #define ESC_SIZE 16384
 #define ESC_TAIL 32   /* room kept for the "...(+K bytes)" marker */
@@ -99,4 +103,36 @@ void testutil_write_file(const char *dir, const char *name, const void *data, si
         die("cannot close '%s': %s", path, strerror(errno));
     }
     free(path);
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+void testutil_rm_tree(const char *dir)
+{
+    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *testutil_take_log(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *s = calloc(1, 1 << 16);
+    if (!s) {
+        abort();
+    }
+    if (f) {
+        size_t n = fread(s, 1, (1 << 16) - 1, f);
+        s[n] = 0;
+        fclose(f);
+    }
+    unlink(path);
+    if (log_open(path) != 0) {
+        abort();
+    }
+    return s;
 }

@@ -29,4 +29,11 @@ char *testutil_temp_dir(const char *name);
    Aborts, naming the path and the error, when any step fails. */
 void testutil_write_file(const char *dir, const char *name, const void *data, size_t n);
 
+/* Remove DIR and everything below it (no links followed). */
+void testutil_rm_tree(const char *dir);
+
+/* The text of the streamd log file PATH so far (malloc'd, NUL-terminated, at most 64 KiB);
+   the log then restarts empty at PATH (log_open). */
+char *testutil_take_log(const char *path);
+
 #endif

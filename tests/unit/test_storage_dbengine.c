@@ -16,7 +16,6 @@
 #include <string.h>
 #include <dirent.h>
 #include <malloc.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -74,17 +73,9 @@ static StorageHost *open_ram(long history)
     return h;
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st;
-    (void)flag;
-    (void)f;
-    return remove(p);
-}
-
 static void rm_tree(char *dir)
 {
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    testutil_rm_tree(dir);
     free(dir);
 }
 

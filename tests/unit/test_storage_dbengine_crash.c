@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -66,17 +65,9 @@ static StorageHost *open_db(const char *root, const char *guid)
     return h;
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st;
-    (void)flag;
-    (void)f;
-    return remove(p);
-}
-
 static void rm_tree(char *dir)
 {
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    testutil_rm_tree(dir);
     free(dir);
 }
 

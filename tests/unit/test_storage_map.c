@@ -13,7 +13,6 @@
 #include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
@@ -41,14 +40,6 @@ typedef struct Fx {
     char log[512];
 } Fx;
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
 static int setup(void **state)
 {
     Fx *fx = calloc(1, sizeof *fx);
@@ -64,7 +55,7 @@ static int teardown(void **state)
 {
     Fx *fx = *state;
     log_close();
-    nftw(fx->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    testutil_rm_tree(fx->dir);
     free(fx->dir);
     free(fx);
     return 0;

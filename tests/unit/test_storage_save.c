@@ -12,7 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,14 +37,6 @@ typedef struct Fx {
     char log[512];
 } Fx;
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
 static int setup(void **state)
 {
     Fx *fx = calloc(1, sizeof *fx);
@@ -61,25 +52,15 @@ static int teardown(void **state)
 {
     Fx *fx = *state;
     log_close();
-    nftw(fx->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    testutil_rm_tree(fx->dir);
     free(fx->dir);
     free(fx);
     return 0;
 }
 
-/* The log so far (malloc'd, NUL-terminated); the log file restarts empty. */
 static char *take_log(Fx *fx)
 {
-    FILE *f = fopen(fx->log, "r");
-    char *s = calloc(1, 1 << 16);
-    if (f) {
-        size_t n = fread(s, 1, (1 << 16) - 1, f);
-        s[n] = 0;
-        fclose(f);
-    }
-    unlink(fx->log);
-    assert_int_equal(log_open(fx->log), 0);
-    return s;
+    return testutil_take_log(fx->log);
 }
 
 static StorageHost *open_with(const StorageOps *o, Fx *fx, long history)
