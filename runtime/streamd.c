@@ -205,8 +205,7 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
-    /* after the mask: the collector thread inherits it; plugins get theirs reset */
-    Collectors *col = collect ? collectors_start(sd.db, plugins_dir, local.update_every) : NULL;
+    Collectors *col = NULL;
 
     char nwhy[256];
     Net *net = net_open(&sd, nwhy, sizeof nwhy);
@@ -225,6 +224,9 @@ int main(int argc, char **argv)
         log_line(LOG_INFO, "streamd: host '%s' (machine GUID %s), policy %s, %d loop(s), "
                  "%d listener(s): ready", hostname, *guid ? guid : "unknown", policy, sd.threads,
                  net_listener_count(net));
+        /* after the mask (the collector thread inherits it; plugins get theirs reset) and
+           after the listeners: a parent answers first, then starts collecting for itself */
+        col = collect ? collectors_start(sd.db, plugins_dir, local.update_every) : NULL;
         for (;;) {
             int sig = 0;
             if (sigwait(&sigs, &sig) != 0) {
