@@ -148,6 +148,8 @@ static void fill(const PolicyView *v, const AdmitSection *ks, const AdmitSection
     o->proxy_destination = pd.text;
     o->proxy_api_key = pk.text;
     o->proxy_send_charts = ps.text;
+    o->proxy_dest_setting = pd.s && pd.s->vtype == VAL_DEST ? pd.s : NULL;
+    o->proxy_send_setting = ps.s && ps.s->vtype == VAL_PATTERN ? ps.s : NULL;
 }
 
 static long global_num(const PolicyView *v, unsigned sec, const char *name, long dflt)

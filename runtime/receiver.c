@@ -16,6 +16,7 @@
 #include "admit.h"
 #include "child_cfg.h"
 #include "log.h"
+#include "sender.h"
 #include "stream_caps.h"
 
 int64_t receiver_now_s(void)
@@ -193,6 +194,11 @@ int receiver_handshake(Streamd *sd, const HttpRequest *q, const ConnPeer *p, Rec
     h->last_data_s = now;
     h->connected_since_s = now;
     r->gen = __atomic_add_fetch(&h->receiver_gen, 1, __ATOMIC_ACQ_REL);
+    if (sd->senders && h->cfg.proxy_enabled && !h->is_localhost &&
+        sender_attach_settings(sd->senders, sd->v, h, h->cfg.proxy_dest_setting,
+                               h->cfg.proxy_api_key, h->cfg.proxy_send_setting) < 0) {
+        log_line(LOG_ERR, "STREAM %s [send]: out of memory: not forwarded", q->hostname);
+    }
     pthread_mutex_unlock(&h->lock);
     pthread_mutex_unlock(&sd->db->lock);
 
@@ -261,7 +267,6 @@ int receiver_process(Streamd *sd, Receiver *r)
 
 void receiver_detach(Streamd *sd, Receiver *r, const char *why)
 {
-    (void)sd;
     RrdHost *h = r->host;
     if (!h) {
         return;
@@ -274,6 +279,9 @@ void receiver_detach(Streamd *sd, Receiver *r, const char *why)
     if (__atomic_load_n(&h->receiver_gen, __ATOMIC_ACQUIRE) == r->gen) {
         h->connected = 0;
         h->disconnected_since_s = receiver_now_s();
+        if (sd->senders) {
+            sender_detach(sd->senders, h);   /* 1.37.1 stops the onward sender too */
+        }
     }
     log_line(LOG_ERR, "STREAM %s [receive from [%s]:%s]: disconnected (completed %llu updates).",
              h->hostname, r->ip, r->peer.port, (unsigned long long)r->in.updates);

@@ -355,6 +355,32 @@ static void chart_change_update_every(RrdHost *h, RrdChart *c, int update_every)
     }
 }
 
+/* FNV-1a over what a sender puts in a CHART line: a change means "send the definition again". */
+static uint64_t sig_str(uint64_t h, const char *z)
+{
+    for (const unsigned char *p = (const unsigned char *)(z ? z : ""); ; p++) {
+        h = (h ^ *p) * 1099511628211ull;
+        if (!*p) {
+            return h;
+        }
+    }
+}
+
+static uint64_t chart_signature(const RrdChart *c)
+{
+    const char *t[] = { c->name, c->title, c->units, c->family, c->context, c->plugin, c->module };
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        h = sig_str(h, t[i]);
+    }
+    uint64_t n[] = { (uint64_t)c->chart_type, (uint64_t)c->priority, (uint64_t)c->update_every,
+                     c->flags };
+    for (size_t i = 0; i < 4; i++) {
+        h = (h ^ n[i]) * 1099511628211ull;
+    }
+    return h;
+}
+
 /*
 ** CHART: create or update "type.id" of H from DEF as Netdata 1.37.1's parent does (rules in
 ** stream-protocol.md §3.2). On an existing chart, empty title/units/family/context/plugin/
@@ -461,6 +487,11 @@ RrdChart *rrd_chart_upsert(RrdHost *h, const RrdChartDef *def, const char **why)
         c->flags |= keep_hidden;
     }
     c->sync_clock = 1;
+    uint64_t sig = chart_signature(c);
+    if (is_new || sig != c->def_sig) {
+        c->def_sig = sig;
+        c->def_gen++;                   /* a sender sends the definition again */
+    }
 
     if (is_new) {
         chart_hash_grow(h);
@@ -532,6 +563,7 @@ RrdDim *rrd_dim_upsert(RrdHost *h, RrdChart *c, const RrdDimDef *def, const char
     int64_t div = def->divisor ? def->divisor : 1;
 
     RrdDim *d = rrd_dim_find(c, def->id);
+    int is_new = !d;
     if (!d) {
         if (c->ndims >= RRD_MAX_DIMS_PER_CHART) {
             *why = "too many dimensions in this chart";
@@ -569,11 +601,13 @@ RrdDim *rrd_dim_upsert(RrdHost *h, RrdChart *c, const RrdDimDef *def, const char
         d->divisor = div;
         if (changed) {
             c->sync_clock = 1;
+            c->def_gen++;
         }
     }
     /* Netdata clears the no-reset option first and sets it again for noreset or nooverflow,
        so both words mean "do not detect resets or overflows" (both flags here). */
     const char *o = def->options;
+    unsigned old_flags = d->flags;
     d->flags = 0;
     if (!empty(o)) {
         d->flags |= strstr(o, "obsolete") ? RRD_DIM_OBSOLETE : 0;
@@ -581,6 +615,9 @@ RrdDim *rrd_dim_upsert(RrdHost *h, RrdChart *c, const RrdDimDef *def, const char
         if (strstr(o, "noreset") || strstr(o, "nooverflow")) {
             d->flags |= RRD_DIM_NORESET | RRD_DIM_NOOVERFLOW;
         }
+    }
+    if (d->flags != old_flags || is_new) {
+        c->def_gen++;                   /* a sender sends the definition again */
     }
     h->meta_dirty = 1;
     return d;

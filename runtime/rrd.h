@@ -72,6 +72,13 @@ typedef struct RrdChart {
     long counter;                        /* completed collections */
     long counter_done;                   /* stored points */
     int sync_clock;                      /* set by CHART/DIMENSION: next BEGIN µs is ignored */
+    /* upstream (sender.c) state, under the host lock */
+    uint32_t def_gen;                    /* bumped when the definition changes */
+    uint64_t def_sig;                    /* what the CHART line said last time */
+    uint32_t sent_def_gen;               /* def_gen the parent last got */
+    uint64_t sent_conn;                  /* sender connection that got the definition */
+    uint8_t send_match;                  /* send charts matching: 0 not asked, 1 send, 2 skip */
+    uint32_t resync_left;                /* collections still sent with BEGIN µs 0 */
     struct RrdChart *hnext;              /* hash chain */
     struct RrdChart *next;               /* in creation order */
 } RrdChart;
@@ -84,6 +91,8 @@ typedef struct RrdHostConfig {
     long postpone_alarms;
     int proxy_enabled;
     const char *proxy_destination, *proxy_api_key, *proxy_send_charts;  /* point into the policy */
+    const void *proxy_dest_setting;      /* the PolicySetting of proxy destination (VAL_DEST) */
+    const void *proxy_send_setting;      /* ... of proxy send charts matching (VAL_PATTERN) */
     int update_every;                    /* the node's default update every */
 } RrdHostConfig;
 
@@ -119,6 +128,10 @@ typedef struct RrdHost {
     int is_localhost;
     char *api_key;                       /* the key the child last connected with */
     int meta_dirty;                      /* definitions changed since the metadata was saved */
+    /* upstream: set by sender.c under the host lock; rrd_chart_end calls PUSH for every
+       completed collection (before the round is cleared) when it is set */
+    struct Sender *sender;
+    void (*push)(struct RrdHost *h, struct RrdChart *c, uint64_t interval_ut);
     int reloaded;                        /* loaded from the data directory at start */
 } RrdHost;
 

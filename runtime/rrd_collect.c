@@ -307,6 +307,9 @@ void rrd_chart_end(RrdHost *h, RrdChart *c, uint64_t now_ut)
         interpolate(h, c, &r);
     }
 
+    if (h->push) {
+        h->push(h, c, interval);        /* upstream: the raw values of this round */
+    }
     for (RrdDim *d = c->dims; d; d = d->next) {
         if (!d->updated) {
             continue;

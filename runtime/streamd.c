@@ -22,6 +22,8 @@
 #include "net.h"
 #include "rrd_meta.h"
 #include "schema_tables.h"
+#include "sender.h"
+#include "sender_fmt.h"
 #include "storage.h"
 #include "streamd.h"
 #include "tls.h"
@@ -105,6 +107,29 @@ static int reload_cfg(void *ctx, const char *key, const char *guid, RrdHostConfi
     Streamd *sd = ctx;
     child_cfg_resolve(sd->v, key, guid, out);
     return 0;
+}
+
+/* The senders' loop (proxied children need it even when the node itself does not stream) and
+   the node's own sender when [stream] is enabled. A loop that cannot start is logged: the node
+   still works as a parent. */
+static void start_senders(Streamd *sd)
+{
+    SenderGlobal g;
+    char why[512];
+    sender_global_from_policy(sd->v, &g);
+    sd->senders = sender_loop_start(&g, why, sizeof why);
+    if (!sd->senders) {
+        log_line(LOG_ERR, "STREAM: cannot start the senders: %s; nothing is streamed upstream",
+                 why);
+        return;
+    }
+    RrdHost *h = sd->db->localhost;
+    pthread_mutex_lock(&h->lock);
+    sender_describe_localhost(h);
+    if (sender_attach_local(sd->senders, sd->v, h) < 0) {
+        log_line(LOG_ERR, "STREAM %s [send]: out of memory", h->hostname);
+    }
+    pthread_mutex_unlock(&h->lock);
 }
 
 int main(int argc, char **argv)
@@ -197,6 +222,7 @@ int main(int argc, char **argv)
         int n = rrd_meta_load(sd.db, reload_cfg, &sd);
         log_line(LOG_INFO, "STORAGE: %d host(s) reloaded from %s", n, data_dir);
     }
+    start_senders(&sd);
 
     sigset_t sigs;
     sigemptyset(&sigs);
@@ -248,6 +274,7 @@ int main(int argc, char **argv)
         net_free(net);
     }
     collectors_stop(col);
+    sender_loop_stop(sd.senders);   /* after every producer (receivers, collectors) stopped */
     rrd_meta_flush(sd.db);
     rrd_db_free(sd.db);
     sticky_free(&sd.sticky);

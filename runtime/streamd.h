@@ -24,6 +24,7 @@ typedef struct Streamd {
     int64_t rate_last;           /* when the accept-rate timer was last reset; -1: not started */
     StickyTable sticky;          /* remembered section types; under db->lock */
     unsigned long requests;      /* access-log request number (atomic) */
+    struct SenderLoop *senders;  /* the upstream senders (own host, proxied children) */
     int threads;
     volatile int stop;
 } Streamd;

@@ -27,6 +27,19 @@ int tls_accept(SSL *ssl, int *want_write);
 ssize_t tls_read(SSL *ssl, void *buf, size_t n, int *want_write);
 ssize_t tls_write(SSL *ssl, const void *buf, size_t n, int *want_write);
 
+/* Client side. A context that verifies against CA_FILE / CA_PATH when either is set (else the
+   system's default locations); NULL with WHY on failure. WHY is also filled (and the defaults
+   used) when the locations cannot be loaded, as Netdata falls back. */
+SSL_CTX *tls_client_new(const char *ca_file, const char *ca_path, char *why, size_t cap);
+/* A client connection on FD for HOST: SNI when HOST is a name, and the name or IP address the
+   certificate must carry (checked by tls_client_verified). NULL when out of memory. */
+SSL *tls_client_conn(SSL_CTX *ctx, int fd, const char *host);
+/* Drive SSL_connect: 1 done, 0 in progress, -1 failed. */
+int tls_connect(SSL *ssl, int *want_write);
+/* After the handshake: NULL when the peer's certificate chain and host name verified, else
+   OpenSSL's reason text. */
+const char *tls_client_verified(SSL *ssl);
+
 /* A short description of the last OpenSSL error (thread-local buffer). */
 const char *tls_error(void);
 

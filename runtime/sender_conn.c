@@ -1,0 +1,533 @@
+/*
+** sender_conn.c - one sender's connection, driven by the loop thread without blocking
+** (sender_internal.h). The observable behaviour is 1.37.1's blocking sequence (stream-protocol
+** §2.3, §2.6, §5; config-semantics §6.4):
+**
+**   pass:     walk the list from the start, skip postponed entries ("skipping destination ...");
+**             try every resolved address of an entry; a plain TCP failure postpones nothing;
+**             nothing connected -> "could not connect to parent node at this time." and wait
+**             `reconnect delay seconds`.
+**   connect:  the entry moves to the end of the list. TLS (when ':SSL'): a failed handshake or
+**             an unverified certificate postpones the entry 300 s. The request must be sent
+**             within `timeout seconds` (else 60 s), the reply must come within it (else 30 s);
+**             a refusal postpones as the reply table says. Every failed handshake then waits
+**             `reconnect delay seconds` too.
+**   stream:   buffer full, a send error, the parent closing, or nothing sent or received for
+**             `timeout seconds` -> close and reconnect at once (no delay).
+**
+** Log lines are 1.37.1's texts with "STREAM <host> [send to <dest>]: " in front.
+*/
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sender_internal.h"
+#include "stream_caps.h"
+#include "tls.h"
+
+#define SENDER_PROGRAM_VERSION "0.1"   /* User-Agent: streamd/0.1 */
+#define POSTPONE_SSL_S 300
+#define POSTPONE_SEND_S 60
+#define POSTPONE_REPLY_S 30
+
+static int64_t now_s(void)
+{
+    return (int64_t)time(NULL);
+}
+
+void sender_close(Sender *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->ready = 0;
+    sendbuf_reset(&s->buf);        /* 1.37.1 empties the buffer before each connection */
+    s->overflow = 0;
+    pthread_mutex_unlock(&s->mu);
+    if (s->ssl) {
+        SSL_free(s->ssl);
+        s->ssl = NULL;
+    }
+    if (s->fd >= 0) {
+        close(s->fd);              /* also leaves the epoll set */
+        s->fd = -1;
+    }
+    s->state = SS_IDLE;
+    s->reply_len = s->rd_len = 0;
+}
+
+/* A failed connection attempt: wait `reconnect delay seconds` before the next pass. */
+static void attempt_failed(Sender *s, int64_t now)
+{
+    sender_close(s);
+    s->next_attempt_ms = now + s->loop->g.reconnect_delay_s * 1000;
+}
+
+/* A working connection ended: the next pass starts at once. */
+static void connection_lost(Sender *s, int64_t now)
+{
+    sender_close(s);
+    s->next_attempt_ms = now;
+}
+
+static void postpone(Sender *s, int seconds, const char *why, int code)
+{
+    SenderDest *e = &s->d.e[s->d.n - 1];   /* the connected entry moved to the end */
+    e->postpone_until = now_s() + seconds;
+    e->last_error = why;
+    e->last_code = code;
+}
+
+/* Start a non-blocking connect to the current address. 1 connected, 0 in progress, -1 failed. */
+static int start_connect(Sender *s)
+{
+    const SenderAddr *a = &s->addrs[s->addr_i];
+    s->fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s->fd < 0) {
+        return -1;
+    }
+    if (connect(s->fd, (const struct sockaddr *)&a->sa, a->len) == 0) {
+        return 1;
+    }
+    return errno == EINPROGRESS || errno == EAGAIN ? 0 : -1;
+}
+
+static void register_fd(Sender *s)
+{
+    struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+                              .data.ptr = s };
+    epoll_ctl(s->loop->ep, EPOLL_CTL_ADD, s->fd, &ev);
+}
+
+static void connected(Sender *s, int64_t now);
+
+/* Try entries from s->walk on, each address in turn, until a connect is under way or done. */
+static void try_entries(Sender *s, int64_t now)
+{
+    const SenderGlobal *g = &s->loop->g;
+    for (;;) {
+        if (s->fd >= 0) {
+            close(s->fd);
+            s->fd = -1;
+        }
+        if (s->naddrs > 0 && ++s->addr_i < s->naddrs) {
+            /* the next address of the same entry */
+        } else {
+            s->naddrs = 0;
+            if (s->walk >= s->d.n) {
+                log_line(LOG_ERR, "STREAM %s [send to %s]: could not connect to parent node at "
+                         "this time.", s->hostname, s->dest_text);
+                attempt_failed(s, now);
+                return;
+            }
+            SenderDest *e = &s->d.e[s->walk];
+            int64_t t = now_s();
+            if (e->postpone_until > t) {
+                log_line(LOG_INFO, "STREAM %s: skipping destination '%s' (default port: %ld) "
+                         "due to last error (code: %d, %s), will retry it in %d seconds",
+                         s->hostname, e->text, g->default_port, e->last_code,
+                         e->last_error ? e->last_error : "unset reason description",
+                         (int)(e->postpone_until - t));
+                s->walk++;
+                continue;
+            }
+            log_line(LOG_INFO, "STREAM %s: attempting to connect to '%s' (default port: %ld)...",
+                     s->hostname, e->text, g->default_port);
+            char why[256];
+            s->cur = s->walk++;
+            s->naddrs = sender_dest_resolve(e, g->default_port, s->addrs, why, sizeof why);
+            if (s->naddrs < 0) {
+                log_line(LOG_ERR, "STREAM %s: %s", s->hostname, why);
+                s->naddrs = 0;
+                continue;
+            }
+            s->addr_i = 0;
+        }
+        int rc = start_connect(s);
+        if (rc == 1) {
+            connected(s, now);
+            return;
+        }
+        if (rc == 0) {
+            s->state = SS_CONNECTING;
+            s->deadline_ms = now + g->timeout_s * 1000;
+            register_fd(s);
+            return;
+        }
+    }
+}
+
+static void start_pass(Sender *s, int64_t now)
+{
+    s->walk = 0;
+    s->naddrs = 0;
+    s->fd = -1;
+    try_entries(s, now);
+}
+
+/* The TCP connection is up: rotate, then TLS or the request. */
+static void connected(Sender *s, int64_t now)
+{
+    SenderGlobal *g = &s->loop->g;
+    if (s->state != SS_CONNECTING) {
+        register_fd(s);
+    }
+    size_t i = s->cur;
+    s->walk = s->d.n;              /* this pass is over whatever the handshake says */
+    snprintf(s->connected_to, sizeof s->connected_to, "%s", s->d.e[i].text);
+    sender_dests_rotate(&s->d, i);
+    log_line(LOG_INFO, "STREAM %s [send to %s]: initializing communication...", s->hostname,
+             s->connected_to);
+    s->deadline_ms = now + g->timeout_s * 1000;
+    if (s->loop->tls) {
+        const SenderDest *e = &s->d.e[s->d.n - 1];
+        s->ssl = tls_client_conn(s->loop->tls, s->fd, e->proto == 2 ? NULL : e->host);
+        if (!s->ssl) {
+            log_line(LOG_ERR, "Failed to allocate SSL structure.");
+            attempt_failed(s, now);
+            return;
+        }
+        s->state = SS_TLS;
+    } else {
+        s->state = SS_REQUEST;
+    }
+    sbuf_reset(&s->req);
+    SenderHostInfo info = { s->api_key, g->update_every,
+                            STREAM_CAP_VCAPS | STREAM_CAP_HLABELS | STREAM_CAP_CLABELS,
+                            SENDER_PROGRAM_VERSION };
+    pthread_mutex_lock(&s->h->lock);
+    sender_fmt_request(&s->req, s->h, &info);
+    pthread_mutex_unlock(&s->h->lock);
+    s->req_off = 0;
+}
+
+static ssize_t io_write(Sender *s, const void *p, size_t n)
+{
+    if (s->ssl) {
+        int ww;
+        return tls_write(s->ssl, p, n, &ww);
+    }
+    return send(s->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static ssize_t io_read(Sender *s, void *p, size_t n)
+{
+    if (s->ssl) {
+        int ww;
+        return tls_read(s->ssl, p, n, &ww);
+    }
+    return recv(s->fd, p, n, MSG_DONTWAIT);
+}
+
+static int would_block(void)
+{
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
+
+static void step_connecting(Sender *s, int64_t now)
+{
+    struct pollfd p = { .fd = s->fd, .events = POLLOUT };
+    if (poll(&p, 1, 0) == 1) {
+        int err = 0;
+        socklen_t l = sizeof err;
+        if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &l) == 0 && err == 0) {
+            connected(s, now);
+            return;
+        }
+    } else if (now < s->deadline_ms) {
+        return;
+    }
+    try_entries(s, now);           /* refused, unreachable or timed out: the next address */
+}
+
+static void step_tls(Sender *s, int64_t now)
+{
+    int ww = 0;
+    int rc = tls_connect(s->ssl, &ww);
+    if (rc == 0 && now < s->deadline_ms) {
+        return;
+    }
+    if (rc != 1) {
+        log_line(LOG_ERR, "SSL cannot connect with the server:  %s ",
+                 rc == 0 ? "handshake timed out" : tls_error());
+        postpone(s, POSTPONE_SSL_S, "SSL error", -6);
+        attempt_failed(s, now);
+        return;
+    }
+    if (!s->loop->g.tls_skip_verify) {
+        const char *bad = tls_client_verified(s->ssl);
+        if (bad) {
+            log_line(LOG_ERR, "Closing the stream connection, because the server SSL certificate "
+                     "is not valid (%s).", bad);
+            postpone(s, POSTPONE_SSL_S, "invalid SSL certificate", -7);
+            attempt_failed(s, now);
+            return;
+        }
+    }
+    s->state = SS_REQUEST;
+}
+
+static void step_request(Sender *s, int64_t now)
+{
+    size_t len = s->req.len;
+    while (s->req_off < len) {
+        ssize_t n = io_write(s, s->req.s + s->req_off, len - s->req_off);
+        if (n > 0) {
+            s->req_off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && would_block() && now < s->deadline_ms) {
+            return;
+        }
+        log_line(LOG_ERR, "STREAM %s [send to %s]: failed to send HTTP header to remote netdata.",
+                 s->hostname, s->connected_to);
+        postpone(s, POSTPONE_SEND_S, "timeout while sending request", -4);
+        attempt_failed(s, now);
+        return;
+    }
+    log_line(LOG_INFO, "STREAM %s [send to %s]: waiting response from remote netdata...",
+             s->hostname, s->connected_to);
+    s->state = SS_REPLY;
+    s->reply_len = 0;
+    s->deadline_ms = now + s->loop->g.timeout_s * 1000;
+}
+
+/* 1 when the bytes so far are a strict prefix of a reply a parent writes in one piece: one
+   more read is worth waiting for (TLS records and segments may split a write). */
+static int partial_reply(const char *b, size_t n)
+{
+    static const char *const known[] = { STREAM_PROMPT_V1, STREAM_PROMPT_V2, STREAM_PROMPT_VN,
+                                         STREAM_REPLY_LOCALHOST_TEXT, STREAM_REPLY_ALREADY_TEXT,
+                                         STREAM_REPLY_DENIED_TEXT };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        size_t k = strlen(known[i]);
+        if (n < k && memcmp(b, known[i], n) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void established(Sender *s, int64_t now, int32_t version);
+
+static void step_reply(Sender *s, int64_t now)
+{
+    for (;;) {
+        ssize_t n = io_read(s, s->reply + s->reply_len, SENDER_REPLY_MAX - s->reply_len);
+        if (n > 0) {
+            s->reply_len += (size_t)n;
+            if (partial_reply(s->reply, s->reply_len) && s->reply_len < SENDER_REPLY_MAX) {
+                continue;
+            }
+            break;
+        }
+        if (n < 0 && would_block() && now < s->deadline_ms) {
+            return;
+        }
+        if (s->reply_len) {
+            break;
+        }
+        log_line(LOG_ERR, "STREAM %s [send to %s]: remote netdata does not respond.",
+                 s->hostname, s->connected_to);
+        postpone(s, POSTPONE_REPLY_S, "timeout while expecting first response", -5);
+        attempt_failed(s, now);
+        return;
+    }
+    s->reply[s->reply_len] = 0;
+    StreamReplyKind kind;
+    int post = 60;
+    int32_t version = stream_caps_parse_reply(s->reply, s->reply_len, &kind, &post);
+    if (kind != STREAM_REPLY_OK) {
+        const char *why = stream_caps_reply_error(kind);
+        if (!why) {
+            why = "remote node response is not understood, is it Netdata?";
+        }
+        log_line(LOG_ERR, "STREAM %s [send to %s]: %s.", s->hostname, s->connected_to, why);
+        postpone(s, post, why, -(int)kind);
+        attempt_failed(s, now);
+        return;
+    }
+    established(s, now, version);
+}
+
+static void established(Sender *s, int64_t now, int32_t version)
+{
+    uint64_t offered = STREAM_CAP_VCAPS | STREAM_CAP_HLABELS | STREAM_CAP_CLABELS;
+    /* 1.37.1 ANDs with its own set only; we never switch on a feature we did not offer */
+    uint64_t caps = stream_caps_from_version(version, STREAM_CAPS_OURS) & (offered | 56);
+    SenderDest *e = &s->d.e[s->d.n - 1];
+    e->postpone_until = 0;
+    e->last_error = NULL;
+    char names[256];
+    stream_caps_names(caps, names, sizeof names);
+    log_line(LOG_INFO, "STREAM %s [send to %s]: established link with negotiated capabilities: %s",
+             s->hostname, s->connected_to, names);
+    Sbuf labels;
+    sbuf_init(&labels, 1u << 20);
+    if (caps & STREAM_CAP_HLABELS) {
+        pthread_mutex_lock(&s->h->lock);
+        sender_fmt_host_labels(&labels, s->h);
+    }
+    pthread_mutex_lock(&s->mu);
+    s->caps = caps;
+    s->conn_gen++;
+    sendbuf_reset(&s->buf);
+    s->overflow = 0;
+    if (labels.len && !labels.overflow) {
+        sendbuf_append(&s->buf, labels.s, labels.len);
+    }
+    s->ready = 1;
+    s->connections++;
+    pthread_mutex_unlock(&s->mu);
+    if (caps & STREAM_CAP_HLABELS) {
+        pthread_mutex_unlock(&s->h->lock);
+    }
+    sbuf_free(&labels);
+    s->state = SS_STREAMING;
+    s->last_traffic_ms = now;
+    s->sent_on_conn = 0;
+    s->send_attempts = 0;
+    s->rd_len = 0;
+    log_line(LOG_INFO, "STREAM %s [send to %s]: enabling metrics streaming...", s->hostname,
+             s->connected_to);
+}
+
+/* Lines from the parent: we offer neither functions nor replication, so a 1.37.1 parent sends
+   nothing; whatever comes is logged as 1.37.1 logs an unknown command, and ignored. */
+static void parent_lines(Sender *s)
+{
+    char *p = s->rd, *end = s->rd + s->rd_len, *nl;
+    *end = 0;
+    while (p < end && (nl = memchr(p, '\n', (size_t)(end - p)))) {
+        *nl = 0;
+        char word[64];
+        size_t k = strspn(p, " \t\r\"'");
+        snprintf(word, sizeof word, "%.*s", (int)strcspn(p + k, " \t\r\"'"), p + k);
+        log_line(LOG_ERR, "STREAM %s [send to %s] received unknown command over connection: %s",
+                 s->hostname, s->connected_to, *word ? word : "(unset)");
+        p = nl + 1;
+    }
+    if (p < end && p != s->rd) {
+        memmove(s->rd, p, (size_t)(end - p));
+    }
+    s->rd_len = (size_t)(end - p);
+    if (s->rd_len == SENDER_READ_MAX) {
+        s->rd_len = 0;             /* a line longer than the buffer: dropped */
+    }
+}
+
+static void step_streaming(Sender *s, int64_t now)
+{
+    const SenderGlobal *g = &s->loop->g;
+    for (;;) {
+        ssize_t n = io_read(s, s->rd + s->rd_len, SENDER_READ_MAX - s->rd_len);
+        if (n > 0) {
+            s->rd_len += (size_t)n;
+            s->last_traffic_ms = now;
+            parent_lines(s);
+            continue;
+        }
+        if (n < 0 && would_block()) {
+            break;
+        }
+        if (n == 0 || errno == ECONNRESET) {
+            log_line(LOG_ERR, "STREAM %s [send to %s]: connection closed by far end.",
+                     s->hostname, s->connected_to);
+        } else {
+            log_line(LOG_ERR, "STREAM %s [send to %s]: error during receive (%zd) - closing "
+                     "connection.", s->hostname, s->connected_to, n);
+        }
+        connection_lost(s, now);
+        return;
+    }
+    pthread_mutex_lock(&s->mu);
+    if (s->overflow) {
+        size_t allocated = s->buf.cap;
+        s->buffer_full++;
+        pthread_mutex_unlock(&s->mu);
+        log_line(LOG_ERR, "STREAM %s [send to %s]: buffer full (allocated %zu bytes) after "
+                 "sending %llu bytes. Restarting connection", s->hostname, s->connected_to,
+                 allocated, (unsigned long long)s->sent_on_conn);
+        connection_lost(s, now);
+        return;
+    }
+    while (sendbuf_pending(&s->buf)) {
+        s->send_attempts++;
+        ssize_t n = io_write(s, s->buf.b + s->buf.r, sendbuf_pending(&s->buf));
+        if (n > 0) {
+            sendbuf_consume(&s->buf, (size_t)n);
+            s->sent_on_conn += (uint64_t)n;
+            s->bytes_sent += (uint64_t)n;
+            s->last_traffic_ms = now;
+            continue;
+        }
+        if (n < 0 && would_block()) {
+            break;
+        }
+        pthread_mutex_unlock(&s->mu);
+        log_line(LOG_ERR, "STREAM %s [send to %s]: failed to send metrics - closing connection - "
+                 "we have sent %llu bytes on this connection.", s->hostname, s->connected_to,
+                 (unsigned long long)s->sent_on_conn);
+        connection_lost(s, now);
+        return;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (now - s->last_traffic_ms > g->timeout_s * 1000) {
+        log_line(LOG_ERR, "STREAM %s [send to %s]: could not send metrics for %ld seconds - "
+                 "closing connection - we have sent %llu bytes on this connection via %llu send "
+                 "attempts.", s->hostname, s->connected_to, g->timeout_s,
+                 (unsigned long long)s->sent_on_conn, (unsigned long long)s->send_attempts);
+        connection_lost(s, now);
+    }
+}
+
+void sender_drive(Sender *s, int64_t now)
+{
+    /* a step that moved on may be able to go further at once (connected -> TLS -> request) */
+    for (int i = 0; i < 6; i++) {
+        int before = s->state;
+        switch (s->state) {
+        case SS_IDLE:
+            if (now < s->next_attempt_ms) {
+                return;
+            }
+            start_pass(s, now);
+            break;
+        case SS_CONNECTING:
+            step_connecting(s, now);
+            break;
+        case SS_TLS:
+            step_tls(s, now);
+            break;
+        case SS_REQUEST:
+            step_request(s, now);
+            break;
+        case SS_REPLY:
+            step_reply(s, now);
+            break;
+        default:
+            step_streaming(s, now);
+            return;
+        }
+        if (s->state == before && s->state != SS_IDLE) {
+            return;
+        }
+    }
+}
+
+int64_t sender_next_timer(const Sender *s, int64_t now)
+{
+    if (s->state == SS_IDLE) {
+        return s->next_attempt_ms > now ? s->next_attempt_ms - now : 0;
+    }
+    if (s->state == SS_STREAMING) {
+        int64_t t = s->last_traffic_ms + s->loop->g.timeout_s * 1000 + 1 - now;
+        return t > 0 ? t : 0;
+    }
+    return s->deadline_ms > now ? s->deadline_ms - now : 0;
+}

@@ -1,0 +1,85 @@
+/*
+** sender_internal.h - what sender.c (the loop, attach/detach, the push hook) and
+** sender_conn.c (one sender's connection state machine) share.
+**
+** Locks: a producer holds the host lock, then takes Sender.mu. The loop thread may take a
+** host lock and then Sender.mu, never the other way round. SenderLoop.mu guards the list.
+*/
+#ifndef STREAMC_SENDER_INTERNAL_H
+#define STREAMC_SENDER_INTERNAL_H
+
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "sbuf.h"
+#include "sender.h"
+#include "sender_dest.h"
+#include "sender_fmt.h"
+
+enum { SS_IDLE, SS_CONNECTING, SS_TLS, SS_REQUEST, SS_REPLY, SS_STREAMING };
+
+#define SENDER_REPLY_MAX 8192    /* 1.37.1 reads the reply into an 8 KiB buffer */
+#define SENDER_READ_MAX 8192     /* parent -> child lines */
+
+struct Sender {
+    SenderLoop *loop;
+    RrdHost *h;                  /* hosts are never freed while the registry lives */
+    char hostname[256];          /* for log lines */
+    char *api_key, *dest_text;
+    const void *prog;            /* send charts matching, NULL: every chart (unless none) */
+    int none;                    /* an empty pattern: nothing is sent */
+    SenderDests d;
+
+    /* shared with producers, under mu */
+    pthread_mutex_t mu;
+    SendBuf buf;
+    Sbuf scratch;
+    int ready;                   /* connected and handshaken: producers may append */
+    uint64_t conn_gen;           /* bumped on every established connection */
+    uint64_t caps;               /* negotiated */
+    int overflow;                /* an append did not fit */
+    uint64_t bytes_sent, connections, buffer_full;
+
+    /* the loop thread only */
+    int detached;                /* under loop->mu: the loop frees it */
+    int state;
+    int fd;
+    SSL *ssl;
+    int64_t deadline_ms, next_attempt_ms, last_traffic_ms;
+    size_t walk;                 /* next entry of the current pass */
+    size_t cur;                  /* entry being connected */
+    SenderAddr addrs[SENDER_MAX_ADDRS];
+    int naddrs, addr_i;
+    char connected_to[256];
+    Sbuf req;
+    size_t req_off;
+    char reply[SENDER_REPLY_MAX + 1];
+    size_t reply_len;
+    char rd[SENDER_READ_MAX + 1];
+    size_t rd_len;
+    uint64_t sent_on_conn, send_attempts;
+    struct Sender *next;
+};
+
+struct SenderLoop {
+    SenderGlobal g;
+    SSL_CTX *tls;                /* NULL without ':SSL' */
+    pthread_t thread;
+    int started;
+    int ep, evfd;
+    pthread_mutex_t mu;
+    Sender *list;
+    volatile int stop;
+};
+
+int64_t sender_now_ms(void);
+void sender_wake(SenderLoop *l);
+/* Move S forward as far as it can go without blocking (loop thread). */
+void sender_drive(Sender *s, int64_t now_ms);
+/* Close S's socket and forget the connection (loop thread). */
+void sender_close(Sender *s);
+/* Milliseconds until S needs the loop again without I/O (timers), or -1 for none. */
+int64_t sender_next_timer(const Sender *s, int64_t now_ms);
+
+#endif
