@@ -132,6 +132,7 @@ struct Collectors {
     size_t ndevs;
     uint64_t load_next_dt;       /* proc.plugin's next_loadavg_dt */
     int uptime_src;              /* -1 undecided, 0 /proc/uptime, 1 CLOCK_BOOTTIME */
+    int proc;                    /* collect /proc (off: plugins only) */
     int load_off;                /* /proc/loadavg was malformed: module disabled */
     uint64_t sum_r, sum_t;       /* totals of the device callbacks */
 };
@@ -496,7 +497,9 @@ static void *run(void *arg)
         }
         now = rrd_now_ut();
         if (now >= next) {
-            collect_tick(c, last && now > last ? now - last : 0);
+            if (c->proc) {
+                collect_tick(c, last && now > last ? now - last : 0);
+            }
             last = now;
             next = now - now % step + step + offset;
         }
@@ -504,7 +507,7 @@ static void *run(void *arg)
     return NULL;
 }
 
-Collectors *collectors_start(RrdDb *db, const char *plugins_dir, int update_every)
+Collectors *collectors_start(RrdDb *db, const char *plugins_dir, int update_every, int proc)
 {
     Collectors *c = calloc(1, sizeof *c);
     if (!c) {
@@ -514,6 +517,7 @@ Collectors *collectors_start(RrdDb *db, const char *plugins_dir, int update_ever
     c->h = db->localhost;
     c->ue = update_every > 0 ? update_every : 1;
     c->uptime_src = -1;
+    c->proc = proc;
     if (pipe2(c->wake, O_CLOEXEC) != 0) {
         log_line(LOG_ERR, "COLLECTORS: pipe: %s; not collecting", strerror(errno));
         free(c);
@@ -531,8 +535,9 @@ Collectors *collectors_start(RrdDb *db, const char *plugins_dir, int update_ever
         free(c);
         return NULL;
     }
-    log_line(LOG_INFO, "COLLECTORS: /proc every %d s into '%s'; plugins: %s", c->ue,
-             c->h->hostname ? c->h->hostname : "", plugins_dir ? plugins_dir : "none");
+    log_line(LOG_INFO, "COLLECTORS: /proc %s every %d s into '%s'; plugins: %s",
+             proc ? "on" : "off", c->ue, c->h->hostname ? c->h->hostname : "",
+             plugins_dir ? plugins_dir : "none");
     return c;
 }
 

@@ -13,9 +13,9 @@
 
 typedef struct Collectors Collectors;
 
-/* Start collecting into DB->localhost every UPDATE_EVERY s (<= 0: 1), and run the plugins of
-   PLUGINS_DIR (NULL: none). NULL when the thread cannot start (logged). */
-Collectors *collectors_start(RrdDb *db, const char *plugins_dir, int update_every);
+/* Start collecting /proc (when PROC) into DB->localhost every UPDATE_EVERY s (<= 0: 1), and
+   run the plugins of PLUGINS_DIR (NULL: none). NULL when the thread cannot start (logged). */
+Collectors *collectors_start(RrdDb *db, const char *plugins_dir, int update_every, int proc);
 /* Stop the thread and every plugin (reaped), free C. NULL: no-op. Call before rrd_db_free. */
 void collectors_stop(Collectors *c);
 

@@ -16,6 +16,12 @@
 **             `timeout seconds` -> close and reconnect at once (no delay).
 **
 ** Log lines are 1.37.1's texts with "STREAM <host> [send to <dest>]: " in front.
+**
+** One deliberate difference: 1.37.1 treats a parent that closes or resets the connection
+** before the reply like a timeout and postpones that entry 30 s (60 s while sending the
+** request). A parent being restarted does exactly that (the dying listener still completes the
+** TCP handshake), so its children would stay away 30 s. Here only a real timeout postpones; a
+** closed connection is a failed attempt (reconnect delay).
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +39,10 @@
 #include "tls.h"
 
 #define SENDER_PROGRAM_VERSION "0.1"   /* User-Agent: streamd/0.1 */
+/* 1.37.1's STREAM_HANDSHAKE codes, shown in "skipping destination ... (code: N, ...)" */
+enum { HS_BAD_HANDSHAKE = -1, HS_LOCALHOST = -2, HS_ALREADY = -3, HS_DENIED = -4,
+       HS_SEND_TIMEOUT = -5, HS_RECEIVE_TIMEOUT = -6, HS_INVALID_CERT = -7, HS_SSL_ERROR = -8 };
+
 #define POSTPONE_SSL_S 300
 #define POSTPONE_SEND_S 60
 #define POSTPONE_REPLY_S 30
@@ -253,18 +263,19 @@ static void step_tls(Sender *s, int64_t now)
         return;
     }
     if (rc != 1) {
-        log_line(LOG_ERR, "SSL cannot connect with the server:  %s ",
-                 rc == 0 ? "handshake timed out" : tls_error());
-        postpone(s, POSTPONE_SSL_S, "SSL error", -6);
+        log_line(LOG_ERR, "STREAM %s [send to %s]: SSL cannot connect with the server:  %s ",
+                 s->hostname, s->connected_to, rc == 0 ? "handshake timed out" : tls_error());
+        postpone(s, POSTPONE_SSL_S, "SSL error", HS_SSL_ERROR);
         attempt_failed(s, now);
         return;
     }
     if (!s->loop->g.tls_skip_verify) {
         const char *bad = tls_client_verified(s->ssl);
         if (bad) {
-            log_line(LOG_ERR, "Closing the stream connection, because the server SSL certificate "
-                     "is not valid (%s).", bad);
-            postpone(s, POSTPONE_SSL_S, "invalid SSL certificate", -7);
+            log_line(LOG_ERR, "STREAM %s [send to %s]: Closing the stream connection, because the "
+                     "server SSL certificate is not valid (%s).", s->hostname, s->connected_to,
+                     bad);
+            postpone(s, POSTPONE_SSL_S, "invalid SSL certificate", HS_INVALID_CERT);
             attempt_failed(s, now);
             return;
         }
@@ -286,7 +297,9 @@ static void step_request(Sender *s, int64_t now)
         }
         log_line(LOG_ERR, "STREAM %s [send to %s]: failed to send HTTP header to remote netdata.",
                  s->hostname, s->connected_to);
-        postpone(s, POSTPONE_SEND_S, "timeout while sending request", -4);
+        if (now >= s->deadline_ms) {   /* only a timeout postpones (see the top of the file) */
+            postpone(s, POSTPONE_SEND_S, "timeout while sending request", HS_SEND_TIMEOUT);
+        }
         attempt_failed(s, now);
         return;
     }
@@ -334,7 +347,10 @@ static void step_reply(Sender *s, int64_t now)
         }
         log_line(LOG_ERR, "STREAM %s [send to %s]: remote netdata does not respond.",
                  s->hostname, s->connected_to);
-        postpone(s, POSTPONE_REPLY_S, "timeout while expecting first response", -5);
+        if (now >= s->deadline_ms) {
+            postpone(s, POSTPONE_REPLY_S, "timeout while expecting first response",
+                     HS_RECEIVE_TIMEOUT);
+        }
         attempt_failed(s, now);
         return;
     }
@@ -348,7 +364,9 @@ static void step_reply(Sender *s, int64_t now)
             why = "remote node response is not understood, is it Netdata?";
         }
         log_line(LOG_ERR, "STREAM %s [send to %s]: %s.", s->hostname, s->connected_to, why);
-        postpone(s, post, why, -(int)kind);
+        postpone(s, post, why, kind == STREAM_REPLY_LOCALHOST ? HS_LOCALHOST
+                              : kind == STREAM_REPLY_ALREADY ? HS_ALREADY
+                              : kind == STREAM_REPLY_DENIED ? HS_DENIED : HS_BAD_HANDSHAKE);
         attempt_failed(s, now);
         return;
     }

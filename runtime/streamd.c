@@ -40,7 +40,7 @@ static int usage(const char *msg)
             "  --data-dir DIR  where persistent storage engines keep their files\n"
             "  --log FILE      append the log here (default: stderr); SIGHUP reopens it\n"
             "  --threads N     event loops (default: the number of CPUs, at most 16)\n"
-            "  --no-collectors collect nothing for this node (no /proc charts, no plugins)\n"
+            "  --no-collectors no /proc charts for this node (plugins still run with --plugins-dir)\n"
             "  --plugins-dir DIR  run the *.plugin executables of DIR (plugins.d protocol)\n");
     return 2;
 }
@@ -252,7 +252,8 @@ int main(int argc, char **argv)
                  net_listener_count(net));
         /* after the mask (the collector thread inherits it; plugins get theirs reset) and
            after the listeners: a parent answers first, then starts collecting for itself */
-        col = collect ? collectors_start(sd.db, plugins_dir, local.update_every) : NULL;
+        col = collect || plugins_dir
+                  ? collectors_start(sd.db, plugins_dir, local.update_every, collect) : NULL;
         for (;;) {
             int sig = 0;
             if (sigwait(&sigs, &sig) != 0) {

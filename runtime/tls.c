@@ -181,12 +181,29 @@ SSL *tls_client_conn(SSL_CTX *ctx, int fd, const char *host)
 
 int tls_connect(SSL *ssl, int *want_write)
 {
+    ERR_clear_error();             /* SSL_get_error reads the queue: nothing stale in it */
     int rc = SSL_connect(ssl);
     if (rc == 1) {
+        *want_write = 0;
         return 1;
     }
-    int w = want(ssl, rc, want_write);
-    return w == 0 ? 0 : -1;
+    int e = SSL_get_error(ssl, rc);
+    *want_write = e == SSL_ERROR_WANT_WRITE;
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        errno = EAGAIN;
+        return 0;
+    }
+    /* failed: leave OpenSSL's reason queued for the caller's tls_error() (want() would clear
+       it); a socket error or an EOF queues nothing, so queue one that names it */
+    if (ERR_peek_error() == 0) {
+        if (e == SSL_ERROR_SYSCALL && errno) {
+            ERR_raise(ERR_LIB_SYS, errno);
+        } else {
+            ERR_raise(ERR_LIB_SSL, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+        }
+    }
+    errno = EPROTO;
+    return -1;
 }
 
 const char *tls_client_verified(SSL *ssl)

@@ -360,7 +360,7 @@ static void test_live(void **state)
     RrdDb *db = rrd_db_new("live", "", &cfg, NULL);
     assert_non_null(db);
     RrdHost *h = db->localhost;
-    Collectors *c = collectors_start(db, NULL, 1);
+    Collectors *c = collectors_start(db, NULL, 1, 1);
     assert_non_null(c);
     /* two collections store a point: the first tick is at most 1.5 s away */
     int ready = 0;

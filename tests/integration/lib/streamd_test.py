@@ -50,10 +50,14 @@ def free_port(family=socket.AF_INET, addr="127.0.0.1"):
     return port
 
 
-def compile_policy(tmp, name, netdata_conf, stream_conf):
-    """Write TMP/NAME/{netdata,stream}.conf, compile TMP/NAME.policy; (path, streamc result)."""
+def compile_policy(tmp, name, netdata_conf, stream_conf, guid=None):
+    """Write TMP/NAME/{netdata,stream}.conf (and the machine GUID file when GUID is given),
+    compile TMP/NAME.policy; (path, streamc result)."""
     conf = os.path.join(tmp, name)
     os.mkdir(conf)
+    if guid:
+        with open(os.path.join(conf, "netdata.public.unique.id"), "w") as f:
+            f.write(guid + "\n")
     for fname, text in (("netdata.conf", netdata_conf), ("stream.conf", stream_conf)):
         with open(os.path.join(conf, fname), "w") as f:
             f.write(text)

@@ -1,0 +1,345 @@
+#!/usr/bin/env python3
+"""streamd as a child (issue 6), against streamd parents and scripted fake parents, loopback only.
+
+  1. streamd child -> streamd parent: the child's own charts arrive, `send charts matching`
+     decides which (by id or name), hops = 1, the values are the child's.
+  2. failover and rotation: destination "A B" with A down -> B receives; A comes back; B is
+     killed -> the child moves to A at once (the entry that connected went to the end).
+  3. parent killed (SIGKILL) and restarted on the same port: the child reconnects and data
+     resumes within `reconnect delay seconds` + one update (+ slack for a loaded machine), with
+     every chart defined again (the restarted parent knew nothing).
+  4. handshake refusals from a scripted parent: each 1.37.1 reply and silence -> the child's
+     exact log line, the entry postponed for 1.37.1's time (3600/120/60/60/30 s), a reconnect
+     delay after each failed attempt.
+  5. a stalled parent (accepts, prompts, never reads): `buffer size bytes` fills, the child
+     logs 1.37.1's "buffer full ... Restarting connection", reconnects, and its RSS stays bounded.
+
+Exit 0 when every check passed. Environment: STREAMC, STREAMD (binaries, default ./streamc and
+./streamd), KEEP_TMP=1 keeps the temporary directory.
+"""
+import os
+import re
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from streamd_test import Checks, Streamd, compile_policy, free_port, need_binaries  # noqa: E402
+
+KEY = "11111111-2222-4333-8444-555555555555"
+CHILD_GUID = "c0c0c0c0-0000-4000-8000-00000000c001"
+PARENT_GUIDS = ["a0a0a0a0-0000-4000-8000-00000000a001", "a0a0a0a0-0000-4000-8000-00000000a002"]
+check = Checks()
+
+
+def parent_conf(port):
+    return (f"[global]\n    hostname = parent-{port}\n[db]\n    mode = ram\n"
+            f"[web]\n    bind to = 127.0.0.1:{port}\n")
+
+
+PARENT_STREAM = f"[stream]\n    enabled = no\n[{KEY}]\n    enabled = yes\n"
+
+
+def child_confs(port, dests, extra=""):
+    net = (f"[global]\n    hostname = kid\n[db]\n    mode = ram\n"
+           f"[web]\n    bind to = 127.0.0.1:{port}\n")
+    st = (f"[stream]\n    enabled = yes\n    destination = {dests}\n    api key = {KEY}\n"
+          f"    timeout seconds = 3\n    reconnect delay seconds = 1\n{extra}")
+    return net, st
+
+
+def wait(fn, timeout, step=0.1):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    return None
+
+
+def child_charts(parent):
+    j = parent.json("/host/kid/api/v1/charts")
+    return sorted(j["charts"]) if j and j.get("charts") else []
+
+
+def last_cpu_point(parent):
+    j = parent.json("/host/kid/api/v1/data?chart=system.cpu&points=1&after=-3&format=json")
+    return j["data"][0][0] if j and j.get("data") and j["data"][0][1] is not None else None
+
+
+def start_parent(tmp, name, port, guid):
+    pol, c = compile_policy(tmp, name, parent_conf(port), PARENT_STREAM, guid)
+    check(c.returncode == 0, f"compile {name}", c.stderr)
+    p = Streamd(pol, port, os.path.join(tmp, name + ".log"), extra=["--no-collectors"])
+    check(p.start(), f"{name} starts on {port}")
+    return p
+
+
+def test_basic_and_matching(tmp):
+    pport, cport = free_port(), free_port()
+    parent = start_parent(tmp, "p1", pport, PARENT_GUIDS[0])
+    net, st = child_confs(cport, f"127.0.0.1:{pport}",
+                          "    send charts matching = !system.io system.* mem.available\n")
+    pol, c = compile_policy(tmp, "c1", net, st, CHILD_GUID)
+    check(c.returncode == 0, "compile child c1", c.stderr)
+    child = Streamd(pol, cport, os.path.join(tmp, "c1.log"))
+    try:
+        check(child.start(), "child c1 starts")
+        got = wait(lambda: "system.cpu" in child_charts(parent) and last_cpu_point(parent), 15)
+        check(got, "the parent receives the child's system.cpu with data",
+              child.logtext()[-2000:])
+        charts = child_charts(parent)
+        check(charts and all(c.startswith("system.") or c == "mem.available" for c in charts),
+              "send charts matching: only system.* and mem.available are sent", charts)
+        check("system.io" not in charts, "send charts matching: !system.io is not sent", charts)
+        own = child.json("/api/v1/charts")
+        check(own and "cpu.cpu0" in own["charts"] and "cpu.cpu0" not in charts,
+              "the child has cpu.cpu0 itself, the parent does not get it")
+        info = parent.json("/api/v1/info")
+        st_ = [h for h in (info or {}).get("mirrored_hosts_status", []) if h["hostname"] == "kid"]
+        check(st_ and st_[0]["hops"] == 1 and st_[0]["guid"] == CHILD_GUID,
+              "the parent lists the child with hops 1 and its GUID", st_)
+        cl = child.logtext()
+        check("established link with negotiated capabilities: VCAPS HLABELS CLABELS" in cl and
+              "enabling metrics streaming..." in cl, "the child logs the established link")
+        # the same numbers on both sides: system.uptime is absolute, seconds
+        def newest(srv, prefix):
+            j = srv.json(prefix + "/api/v1/data?chart=system.uptime&after=-6&format=json")
+            vals = [row[1] for row in (j or {}).get("data", []) if row[1] is not None]
+            return vals[0] if vals else None
+        a, b = newest(child, ""), newest(parent, "/host/kid")
+        ok = a is not None and b is not None and abs(a - b) <= 2
+        check(ok, "system.uptime on the parent equals the child's (within 2 s)", (a, b))
+    finally:
+        child.stop()
+        parent.stop()
+
+
+def test_failover_and_restart(tmp):
+    pa, pb, cport = free_port(), free_port(), free_port()
+    net, st = child_confs(cport, f"127.0.0.1:{pa} 127.0.0.1:{pb}")
+    pol, c = compile_policy(tmp, "c2", net, st, CHILD_GUID)
+    check(c.returncode == 0, "compile child c2", c.stderr)
+    parent_b = start_parent(tmp, "pb", pb, PARENT_GUIDS[1])
+    child = Streamd(pol, cport, os.path.join(tmp, "c2.log"))
+    parent_a = None
+    try:
+        check(child.start(), "child c2 starts")
+        check(wait(lambda: last_cpu_point(parent_b), 15),
+              "A is down: the second destination B receives", child.logtext()[-1500:])
+        log = child.logtext()
+        check(f"attempting to connect to '127.0.0.1:{pa}'" in log and
+              f"[send to 127.0.0.1:{pb}]: enabling metrics streaming" in log,
+              "the child tried A first, then streamed to B")
+        parent_a = start_parent(tmp, "pa", pa, PARENT_GUIDS[0])
+        time.sleep(1.5)
+        check(not child_charts(parent_a), "while B works, A (back now) gets nothing")
+        t0 = time.time()
+        parent_b.kill()
+        got = wait(lambda: "system.cpu" in child_charts(parent_a), 10)
+        dt = time.time() - t0
+        check(got, "B killed: the child moves to A (the list rotated)", child.logtext()[-1500:])
+        check(dt < 1 + 1.5, f"... at once, within one update of the loss ({dt:.1f} s)")
+        check(wait(lambda: last_cpu_point(parent_a), 5), "... and A stores its data")
+        check("connection closed by far end." in child.logtext(),
+              "the child logs 1.37.1's 'connection closed by far end.'")
+
+        # parent killed and restarted mid-stream on the same port
+        parent_a.kill()
+        time.sleep(0.3)
+        t0 = time.time()
+        parent_a = start_parent(tmp, "pa2", pa, PARENT_GUIDS[0])
+        got = wait(lambda: "system.cpu" in child_charts(parent_a), 10, 0.05)
+        dt = time.time() - t0
+        check(got, "parent A restarted: the child reconnects and sends its charts again",
+              child.logtext()[-1500:])
+        # reconnect delay (1 s) + one update (1 s), + 1 s for a loaded machine
+        check(dt <= 1 + 1 + 1, f"... within reconnect delay + one step ({dt:.2f} s)")
+        check(wait(lambda: last_cpu_point(parent_a), 5), "... and the data resumes")
+    finally:
+        child.stop()
+        for p in (parent_a, parent_b):
+            if p:
+                p.stop()
+
+
+class FakeParent:
+    """Accepts streams on PORT and answers each with REPLY (bytes; None: stay silent;
+    b"PROMPT-STALL": the VCAPS prompt, then never read). Counts connections."""
+
+    def __init__(self, port, reply, rcvbuf=None):
+        self.port, self.reply, self.count = port, reply, 0
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if rcvbuf:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.stop, self.conns = False, []
+        self.requests = []
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        while not self.stop:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.count += 1
+            self.conns.append(c)
+            c.settimeout(3)
+            req = b""
+            try:
+                while b"\r\n\r\n" not in req and len(req) < 20000:
+                    d = c.recv(4096)
+                    if not d:
+                        break
+                    req += d
+            except OSError:
+                pass
+            self.requests.append(req)
+            if self.reply == b"PROMPT-STALL":
+                c.sendall(b"Hit me baby, push them over with the version=64")
+            elif self.reply is not None:
+                c.sendall(self.reply)
+                c.close()
+
+    def close(self):
+        self.stop = True
+        self.t.join()
+        for c in self.conns:
+            c.close()
+        self.sock.close()
+
+
+REFUSALS = [
+    (b"Don't hit me baby, you are trying to stream my localhost back",
+     "remote server rejected this stream, the host we are trying to stream is its localhost.",
+     3600),
+    (b"This GUID is already streaming to this server",
+     "remote server rejected this stream, the host we are trying to stream is already streamed "
+     "to it.", 120),
+    (b"You are not permitted to access this. Check the logs for more info.",
+     "remote server denied access, probably we don't have the right API key?.", 60),
+    (b"HTTP/1.1 503 Service Unavailable\r\n\r\ntoo busy",
+     "remote node response is not understood, is it Netdata?.", 60),
+    (None, "remote netdata does not respond.", 30),
+]
+
+
+def test_refusals(tmp):
+    for i, (reply, line, post) in enumerate(REFUSALS):
+        fport, cport = free_port(), free_port()
+        fake = FakeParent(fport, reply)
+        net, st = child_confs(cport, f"127.0.0.1:{fport}")
+        st = st.replace("timeout seconds = 3", "timeout seconds = 1")
+        pol, c = compile_policy(tmp, f"r{i}", net, st, CHILD_GUID)
+        child = Streamd(pol, cport, os.path.join(tmp, f"r{i}.log"), extra=["--no-collectors"])
+        try:
+            check(child.start(), f"refusal {i}: child starts")
+            codes = {0: -2, 1: -3, 2: -4, 3: -1, 4: -6}
+            pat = re.compile(r"skipping destination '127\.0\.0\.1:%d' \(default port: 19999\) due "
+                             r"to last error \(code: %d, .*\), will retry it in (\d+) seconds"
+                             % (fport, codes[i]))
+            m = wait(lambda: pat.search(child.logtext()), 6)
+            log = child.logtext()
+            check(f"[send to 127.0.0.1:{fport}]: {line}" in log,
+                  f"refusal {i}: the child logs '{line}'", log[-1500:])
+            check(m and post - 3 <= int(m.group(1)) <= post,
+                  f"refusal {i}: the destination is postponed {post} s",
+                  m.group(0) if m else log[-800:])
+            check(fake.count == 1, f"refusal {i}: no second attempt while postponed "
+                  f"({fake.count} connections)")
+            req = fake.requests[0] if fake.requests else b""
+            check(req.startswith(b"STREAM key=" + KEY.encode() + b"&hostname=kid&") and
+                  b"&machine_guid=" + CHILD_GUID.encode() in req and b"&ver=704&" in req and
+                  req.endswith(b" HTTP/1.1\r\nUser-Agent: streamd/0.1\r\nAccept: */*\r\n\r\n")
+                  and b"keep-alive" not in req.lower(),
+                  f"refusal {i}: the request is 1.37.1's shape", req[:300])
+        finally:
+            child.stop()
+            fake.close()
+
+
+def write_heavy_plugin(d):
+    os.makedirs(d)
+    p = os.path.join(d, "heavy.plugin")
+    with open(p, "w") as f:
+        f.write("""#!/usr/bin/env python3
+import sys, time
+out = sys.stdout
+for c in range(200):
+    out.write(f"CHART heavy.c{c} '' 'heavy chart {c}' 'units' 'heavy' 'heavy.ctx' line {1000+c} 1 '' 'heavy.plugin' 'm'\\n")
+    for d in range(40):
+        out.write(f"DIMENSION d{d} '' absolute 1 1 ''\\n")
+i = 0
+while True:
+    for c in range(200):
+        out.write(f"BEGIN heavy.c{c}\\n")
+        for d in range(40):
+            out.write(f"SET d{d} = {i * 1000003 + d}\\n")
+        out.write("END\\n")
+    out.flush()
+    i += 1
+    time.sleep(0.2)
+""")
+    os.chmod(p, 0o755)
+
+
+def test_buffer_full(tmp):
+    fport, cport = free_port(), free_port()
+    fake = FakeParent(fport, b"PROMPT-STALL", rcvbuf=4096)
+    plugdir = os.path.join(tmp, "heavy-plugins")
+    write_heavy_plugin(plugdir)
+    net, st = child_confs(cport, f"127.0.0.1:{fport}",
+                          "    buffer size bytes = 1048576\n")
+    st = st.replace("timeout seconds = 3", "timeout seconds = 60")
+    pol, c = compile_policy(tmp, "bf", net, st, CHILD_GUID)
+    child = Streamd(pol, cport, os.path.join(tmp, "bf.log"),
+                    extra=["--no-collectors", "--plugins-dir", plugdir])
+    try:
+        check(child.start(), "buffer: child starts")
+        pat = re.compile(r"\[send to 127\.0\.0\.1:%d\]: buffer full \(allocated (\d+) bytes\) "
+                         r"after sending (\d+) bytes\. Restarting connection" % fport)
+        m = wait(lambda: len(pat.findall(child.logtext())) >= 2, 40, 0.25)
+        found = pat.findall(child.logtext())
+        check(m, "a stalled parent: 1.37.1's 'buffer full ... Restarting connection', twice",
+              child.logtext()[-1500:])
+        check(found and all(int(a) <= 1048576 for a, _ in found),
+              "the buffer never grew past buffer size bytes", found[:3])
+        check(fake.count >= 2, f"the child reconnected after the overflow ({fake.count})")
+        rss = child.rss_kb()
+        # 1 MiB buffer + 1 MiB of formatting scratch at most + the process itself
+        check(0 < rss < 64 * 1024, f"the child's RSS stays bounded ({rss} KiB)")
+    finally:
+        child.stop()
+        fake.close()
+
+
+def main():
+    why = need_binaries()
+    if why:
+        print("FAIL " + why)
+        return 1
+    tmp = tempfile.mkdtemp(prefix="streamd-sender-")
+    try:
+        test_basic_and_matching(tmp)
+        test_failover_and_restart(tmp)
+        test_refusals(tmp)
+        test_buffer_full(tmp)
+    finally:
+        if os.environ.get("KEEP_TMP"):
+            print("kept " + tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return check.done("streamd_sender")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
