@@ -11,7 +11,10 @@
   4. handshake refusals from a scripted parent: each 1.37.1 reply and silence -> the child's
      exact log line, the entry postponed for 1.37.1's time (3600/120/60/60/30 s), a reconnect
      delay after each failed attempt.
-  5. a stalled parent (accepts, prompts, never reads): `buffer size bytes` fills, the child
+  5. the bytes on the wire (a recording parent): definitions before data, no labels when the
+     parent did not echo HLABELS, `initial clock resync iterations`, the idle guard; unix: and
+     [::1]%lo destinations.
+  6. a stalled parent (accepts, prompts, never reads): `buffer size bytes` fills, the child
      logs 1.37.1's "buffer full ... Restarting connection", reconnects, and its RSS stays bounded.
 
 Exit 0 when every check passed. Environment: STREAMC, STREAMD (binaries, default ./streamc and
@@ -21,6 +24,7 @@ import os
 import re
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -182,6 +186,7 @@ class FakeParent:
         self.sock.settimeout(0.2)
         self.stop, self.conns = False, []
         self.requests = []
+        self.stream = b""
         self.t = threading.Thread(target=self.run, daemon=True)
         self.t.start()
 
@@ -206,9 +211,25 @@ class FakeParent:
             self.requests.append(req)
             if self.reply == b"PROMPT-STALL":
                 c.sendall(b"Hit me baby, push them over with the version=64")
+            elif self.reply == b"PROMPT-READ":
+                c.sendall(b"Hit me baby, push them over with the version=64")
+                threading.Thread(target=self.record, args=(c,), daemon=True).start()
             elif self.reply is not None:
                 c.sendall(self.reply)
                 c.close()
+
+    def record(self, c):
+        c.settimeout(0.5)
+        while not self.stop:
+            try:
+                d = c.recv(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if not d:
+                return
+            self.stream += d
 
     def close(self):
         self.stop = True
@@ -322,6 +343,103 @@ def test_buffer_full(tmp):
         fake.close()
 
 
+def test_stream_text(tmp):
+    """What goes on the wire after a VCAPS-only prompt: no labels (HLABELS was not echoed), each
+    chart defined before its first BEGIN, BEGIN 0 for the resync iterations, then the measured
+    interval; with nothing to send, the idle guard closes after `timeout seconds`."""
+    fport, cport = free_port(), free_port()
+    fake = FakeParent(fport, b"PROMPT-READ")
+    net, st = child_confs(cport, f"127.0.0.1:{fport}",
+                          "    initial clock resync iterations = 2\n")
+    pol, c = compile_policy(tmp, "wire", net, st, CHILD_GUID)
+    child = Streamd(pol, cport, os.path.join(tmp, "wire.log"))
+    try:
+        check(child.start(), "wire: child starts")
+        wait(lambda: fake.stream.count(b'BEGIN "system.cpu"') >= 5, 12)
+        lines = fake.stream.decode(errors="replace").split("\n")
+        check(not any(x.startswith(("LABEL", "OVERWRITE", "CLABEL")) for x in lines),
+              "a VCAPS-only reply: no LABEL/CLABEL lines are sent", lines[:5])
+        defined, order_ok = set(), True
+        for x in lines:
+            if x.startswith("CHART "):
+                defined.add(x.split('"')[1])
+            elif x.startswith("BEGIN ") and x.split('"')[1] not in defined:
+                order_ok = False
+        check(order_ok and "system.cpu" in defined, "every chart is defined before its BEGIN")
+        us = [int(x.rsplit(" ", 1)[1]) for x in lines if x.startswith('BEGIN "system.cpu" ')]
+        check(len(us) >= 5 and us[:3] == [0, 0, 0] and all(8e5 < u < 1.2e6 for u in us[3:]),
+              "initial clock resync iterations = 2: BEGIN 0 three times, then ~1 s in µs", us)
+        sets = [x for x in lines if x.startswith('SET "')]
+        check(sets and all(re.fullmatch(r'SET "[^"]+" = -?\d+', x) for x in sets),
+              "SET lines carry the raw collected integers", sets[:3])
+        cpu = [x for x in lines if x.startswith('CHART "system.cpu"')]
+        check(cpu and cpu[0] == 'CHART "system.cpu" "" "Total CPU utilization" "percentage" '
+              '"cpu" "system.cpu" "stacked" 100 1 "   " "proc.plugin" "/proc/stat"',
+              "system.cpu's CHART line is 1.37.1's", cpu[:1])
+    finally:
+        child.stop()
+        fake.close()
+    # the idle guard: a child with nothing to send
+    fport, cport = free_port(), free_port()
+    fake = FakeParent(fport, b"PROMPT-READ")
+    net, st = child_confs(cport, f"127.0.0.1:{fport}")
+    st = st.replace("timeout seconds = 3", "timeout seconds = 2")
+    pol, c = compile_policy(tmp, "idle", net, st, CHILD_GUID)
+    child = Streamd(pol, cport, os.path.join(tmp, "idle.log"), extra=["--no-collectors"])
+    try:
+        check(child.start(), "idle: child starts")
+        ok = wait(lambda: "could not send metrics for 2 seconds - closing connection - we have "
+                  "sent 0 bytes on this connection" in child.logtext(), 8)
+        check(ok, "nothing to send: the idle guard closes after timeout seconds (1.37.1's line)",
+              child.logtext()[-800:])
+        check(wait(lambda: fake.count >= 2, 4), "... and reconnects at once")
+    finally:
+        child.stop()
+        fake.close()
+
+
+def test_transports(tmp):
+    """unix: and bracketed IPv6 with %interface destinations."""
+    pport = free_port(socket.AF_INET6, "::1")
+    sock = os.path.join(tmp, "parent.sock")
+    net = (f"[global]\n    hostname = p6\n[db]\n    mode = ram\n"
+           f"[web]\n    bind to = [::1]:{pport} unix:{sock}\n")
+    pol, c = compile_policy(tmp, "p6", net, PARENT_STREAM, PARENT_GUIDS[0])
+    check(c.returncode == 0, "compile the v6/unix parent", c.stderr)
+    parent = Streamd(pol, pport, os.path.join(tmp, "p6.log"), extra=["--no-collectors"])
+    parent.start = lambda timeout=15: wait(lambda: os.path.exists(sock), timeout) or False
+    kids = []
+    try:
+        args = [os.environ.get("STREAMD", os.path.join(os.getcwd(), "streamd")),
+                "--policy", pol, "--log", parent.log, "--no-collectors"]
+        parent.proc = subprocess.Popen(args)
+        check(parent.start(), "the parent listens on [::1] and a unix socket")
+        for name, dest, guid in (("kid-unix", f"unix:{sock}", "c0c0c0c0-0000-4000-8000-00000000c0a1"),
+                                 ("kid-v6", f"[::1]%lo:{pport}", "c0c0c0c0-0000-4000-8000-00000000c0a2")):
+            cport = free_port()
+            n, st = child_confs(cport, dest)
+            n = n.replace("hostname = kid", f"hostname = {name}")
+            p, c = compile_policy(tmp, name, n, st, guid)
+            k = Streamd(p, cport, os.path.join(tmp, name + ".log"))
+            check(k.start(), f"{name} starts")
+            kids.append(k)
+
+        def hosts():
+            try:
+                with open(parent.log, errors="replace") as f:
+                    t = f.read()
+            except OSError:
+                return False
+            return all(f"STREAM {n} [receive from" in t and "receiving metrics" in t
+                       for n in ("kid-unix", "kid-v6"))
+        check(wait(hosts, 10), "a unix: destination and [::1]%lo:PORT both stream",
+              "\n".join(k.logtext()[-600:] for k in kids))
+    finally:
+        for k in kids:
+            k.stop()
+        parent.stop()
+
+
 def main():
     why = need_binaries()
     if why:
@@ -332,6 +450,8 @@ def main():
         test_basic_and_matching(tmp)
         test_failover_and_restart(tmp)
         test_refusals(tmp)
+        test_stream_text(tmp)
+        test_transports(tmp)
         test_buffer_full(tmp)
     finally:
         if os.environ.get("KEEP_TMP"):
