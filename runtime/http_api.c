@@ -20,8 +20,9 @@
 **    are false, analytics fields we do not track are null; "hosts-available", "charts-count",
 **    "metrics-count" are numbers; "memory-mode"/"stream-enabled" describe the node's own host;
 **    an extra "streamd" object carries the host's effective per-child settings (policy; the
-**    proxy API key masked to its first 8 and last 4 characters) and its receiver state (null
-**    for the node's own host); "ml-info" is left out;
+**    proxy API key masked to its first 8 and last 4 characters), its sender (upstream link,
+**    null when it is not streamed) and its receiver state (null for the node's own host);
+**    "ml-info" is left out;
 **  - charts: "alarms_count" 0, "chart_variables"/"alarms"/"functions" empty, "green"/"red"
 **    null; "rrd_memory_bytes" is the storage engine's sample memory; "hosts" lists every host;
 **    "custom_info" is ""; an unknown "os" is "linux", an unknown "timezone" "unknown";
@@ -33,6 +34,7 @@
 #include <string.h>
 
 #include "policy_format.h"
+#include "sender.h"
 
 static const char *version_of(const RrdHost *h)
 {
@@ -363,7 +365,25 @@ static const char *opt_str(const char *s)
     return s && s[0] ? s : NULL;
 }
 
-/* The "streamd" object: H's effective settings from the policy and its receiver state. */
+/* "sender": where H is streamed upstream (its own host, or a proxied child), or null. */
+static void info_sender(Sbuf *b, RrdHost *h)
+{
+    SenderStats st;
+    if (sender_stats(h, &st) != 0) {
+        sbuf_puts(b, "\t\t\"sender\": null,\n");
+        return;
+    }
+    sbuf_printf(b, "\t\t\"sender\": {\n\t\t\t\"connected\": %s,\n", st.connected ? "true" : "false");
+    kv_str(b, "\t\t\t", "destination", st.connected ? st.connected_to : NULL, ",\n");
+    sbuf_printf(b, "\t\t\t\"connections\": %llu,\n\t\t\t\"bytes_sent\": %llu,\n"
+                   "\t\t\t\"buffer_full\": %llu,\n\t\t\t\"buffer_used\": %zu,\n"
+                   "\t\t\t\"buffer_max\": %zu\n\t\t},\n",
+                (unsigned long long)st.connections, (unsigned long long)st.bytes_sent,
+                (unsigned long long)st.buffer_full, st.buffer_used, st.buffer_max);
+}
+
+/* The "streamd" object: H's effective settings from the policy, its sender and its receiver
+   state. */
 static void info_streamd(Sbuf *b, const RrdHost *h, int64_t now_s)
 {
     static const char *const health[] = {"no", "yes", "auto"};
@@ -386,6 +406,7 @@ static void info_streamd(Sbuf *b, const RrdHost *h, int64_t now_s)
         sbuf_puts(b, "null");
     }
     kv_str(b, ",\n\t\t", "proxy_send_charts", opt_str(cfg->proxy_send_charts), ",\n");
+    info_sender(b, (RrdHost *)h);
     if (h->is_localhost) {
         sbuf_puts(b, "\t\t\"receiver\": null\n\t}\n");
         return;

@@ -107,6 +107,13 @@ def test_basic_and_matching(tmp):
         st_ = [h for h in (info or {}).get("mirrored_hosts_status", []) if h["hostname"] == "kid"]
         check(st_ and st_[0]["hops"] == 1 and st_[0]["guid"] == CHILD_GUID,
               "the parent lists the child with hops 1 and its GUID", st_)
+        snd = ((child.json("/api/v1/info") or {}).get("streamd") or {}).get("sender") or {}
+        check(snd.get("connected") is True and snd.get("destination") == f"127.0.0.1:{pport}"
+              and snd.get("connections") == 1 and snd.get("bytes_sent", 0) > 0 and
+              snd.get("buffer_max") == 10485760,
+              "the child's /api/v1/info shows its sender (connected, destination, counters)", snd)
+        pk = (parent.json("/host/kid/api/v1/info") or {}).get("streamd") or {}
+        check("sender" in pk and pk["sender"] is None, "the parent does not forward kid: null")
         cl = child.logtext()
         check("established link with negotiated capabilities: VCAPS HLABELS CLABELS" in cl and
               "enabling metrics streaming..." in cl, "the child logs the established link")
