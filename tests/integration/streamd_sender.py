@@ -55,6 +55,12 @@ def child_confs(port, dests, extra=""):
     return net, st
 
 
+def stop_ok(p, what):
+    """Stop P and check it exits 0 (under ASan a leak or an error makes it non-zero)."""
+    rc = p.stop()
+    check(rc == 0, f"{what} stops cleanly (exit {rc})")
+
+
 def wait(fn, timeout, step=0.1):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -126,8 +132,8 @@ def test_basic_and_matching(tmp):
         ok = a is not None and b is not None and abs(a - b) <= 2
         check(ok, "system.uptime on the parent equals the child's (within 2 s)", (a, b))
     finally:
-        child.stop()
-        parent.stop()
+        stop_ok(child, "the child")
+        stop_ok(parent, "the parent")
 
 
 def test_failover_and_restart(tmp):
@@ -172,7 +178,7 @@ def test_failover_and_restart(tmp):
         check(dt <= 1 + 1 + 1, f"... within reconnect delay + one step ({dt:.2f} s)")
         check(wait(lambda: last_cpu_point(parent_a), 5), "... and the data resumes")
     finally:
-        child.stop()
+        stop_ok(child, "the child")
         for p in (parent_a, parent_b):
             if p:
                 p.stop()
@@ -291,7 +297,7 @@ def test_refusals(tmp):
                   and b"keep-alive" not in req.lower(),
                   f"refusal {i}: the request is 1.37.1's shape", req[:300])
         finally:
-            child.stop()
+            stop_ok(child, "the child")
             fake.close()
 
 
@@ -346,7 +352,7 @@ def test_buffer_full(tmp):
         # 1 MiB buffer + 1 MiB of formatting scratch at most + the process itself
         check(0 < rss < 64 * 1024, f"the child's RSS stays bounded ({rss} KiB)")
     finally:
-        child.stop()
+        stop_ok(child, "the child")
         fake.close()
 
 
@@ -384,7 +390,7 @@ def test_stream_text(tmp):
               '"cpu" "system.cpu" "stacked" 100 1 "   " "proc.plugin" "/proc/stat"',
               "system.cpu's CHART line is 1.37.1's", cpu[:1])
     finally:
-        child.stop()
+        stop_ok(child, "the child")
         fake.close()
     # the idle guard: a child with nothing to send
     fport, cport = free_port(), free_port()
@@ -401,7 +407,7 @@ def test_stream_text(tmp):
               child.logtext()[-800:])
         check(wait(lambda: fake.count >= 2, 4), "... and reconnects at once")
     finally:
-        child.stop()
+        stop_ok(child, "the child")
         fake.close()
 
 
@@ -443,8 +449,8 @@ def test_transports(tmp):
               "\n".join(k.logtext()[-600:] for k in kids))
     finally:
         for k in kids:
-            k.stop()
-        parent.stop()
+            stop_ok(k, "a child")
+        stop_ok(parent, "the parent")
 
 
 def main():
