@@ -208,12 +208,52 @@ def receiver(exe):
             time.sleep(0.2)
             if "49" not in body or not reply.startswith("Hit me baby"):
                 problems.append("streamd demo: the streamed values are not in the API")
+            problems += streamd_child(exe, streamd, tmp, port)
         finally:
             d.terminate()
             d.wait(timeout=10)
         print("\nstreamd's log:")
         sys.stdout.write(open(log).read())
     return problems
+
+
+def streamd_child(exe, streamd, tmp, port):
+    """streamd as a child: examples/loopback-child streams this machine's /proc charts into the
+    parent of receiver(); the parent's API shows them."""
+    import time
+    import urllib.request
+    header("streamd as a child: streamc compile examples/loopback-child; streamd --policy child.policy")
+    pol, log = os.path.join(tmp, "child.policy"), os.path.join(tmp, "child.log")
+    rc, out, err = run(exe, "compile", "examples/loopback-child", "-o", pol)
+    if rc != 0:
+        return [f"streamd child demo: compile exit {rc} {err.strip()}"]
+    c = subprocess.Popen([streamd, "--policy", pol, "--log", log])
+    url = (f"http://127.0.0.1:{port}/host/demo-streamd-child/api/v1/data?chart=system.cpu"
+           f"&after=-3&points=3")
+    body = ""
+    try:
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                body = urllib.request.urlopen(url, timeout=2).read().decode()
+                if '"data"' in body and "null,null" not in body.replace(" ", ""):
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        print(f"GET {url}")
+        print(body)
+        info = json.loads(urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/api/v1/info", timeout=5).read())
+        print("the parent's mirrored_hosts:", info.get("mirrored_hosts"))
+    finally:
+        c.terminate()
+        c.wait(timeout=10)
+    print("\nthe child's log:")
+    sys.stdout.write(open(log).read())
+    if "demo-streamd-child" not in info.get("mirrored_hosts", []) or '"data"' not in body:
+        return ["streamd child demo: the parent does not show the child's system.cpu"]
+    return []
 
 
 if __name__ == "__main__":

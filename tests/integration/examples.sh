@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$root"
 need_streamc
 
-good=(child parent proxy tls-parent tls-child ephemeral ephemeral/parent loopback-parent)
+good=(child parent proxy tls-parent tls-child ephemeral ephemeral/parent loopback-parent loopback-child)
 
 # ---- every good example: clean under -Werror ------------------------------------------------
 for ex in "${good[@]}"; do
