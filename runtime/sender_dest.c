@@ -57,7 +57,7 @@ void sender_dests_free(SenderDests *d)
 
 void sender_dests_rotate(SenderDests *d, size_t i)
 {
-    if (i + 1 >= d->n) {
+    if (i >= d->n || i == d->n - 1) {   /* not i + 1 >= n: that wraps for i = SIZE_MAX */
         return;
     }
     SenderDest keep = d->e[i];

@@ -2,9 +2,11 @@
 ** sender_fmt.c - request, definition and collection text for the sender (sender_fmt.h), and
 ** the bounded send buffer.
 **
-** Words go out between double quotes as 1.37.1 writes them. Netdata's splitter has no escape,
-** so a '"' inside a value would end the word early on the parent: it is sent as '\''. (Our
-** own parser never produces one, but a plugin's single-quoted word can.)
+** Words go out between double quotes as 1.37.1 writes them. Netdata's splitter has no way to
+** carry a quote, so a '"' inside a value would end the word early on the parent: it is sent as
+** '\''. (Our own parser never produces one, but a plugin's single-quoted word can.) The splitter
+** skips the byte after a '\\', so a value ending in an odd run of them loses the last one (else
+** it would escape the closing quote), and a line break inside a value is sent as a space.
 */
 #include "sender_fmt.h"
 
@@ -23,8 +25,11 @@ int sendbuf_append(SendBuf *sb, const char *p, size_t n)
     if (sb->r == sb->w) {
         sb->r = sb->w = 0;
     }
-    if (sendbuf_pending(sb) + n > sb->max) {
+    if (n > sb->max - sendbuf_pending(sb)) {        /* as a difference: pending + n may wrap */
         return -1;
+    }
+    if (n == 0) {
+        return 0;                                   /* sb->b may still be NULL */
     }
     if (sb->w + n > sb->cap && sb->r > 0) {         /* slide the pending bytes down first */
         memmove(sb->b, sb->b + sb->r, sb->w - sb->r);
@@ -75,9 +80,16 @@ void sendbuf_free(SendBuf *sb)
 
 static void quoted(Sbuf *b, const char *s)
 {
+    s = s ? s : "";
+    size_t n = strlen(s), k = 0;
+    while (k < n && s[n - 1 - k] == '\\') {
+        k++;
+    }
+    n -= k & 1;                 /* an odd run of '\\' at the end would escape the closing quote */
     sbuf_putc(b, '"');
-    for (const char *p = s ? s : ""; *p; p++) {
-        sbuf_putc(b, *p == '"' ? '\'' : *p);
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        sbuf_putc(b, c == '"' ? '\'' : c == '\n' || c == '\r' ? ' ' : c);
     }
     sbuf_putc(b, '"');
 }
@@ -85,8 +97,21 @@ static void quoted(Sbuf *b, const char *s)
 void sender_url_encode(Sbuf *b, const char *value)
 {
     static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)(value ? value : ""); *p; p++) {
+    const unsigned char *p = (const unsigned char *)(value ? value : "");
+    size_t left = strlen((const char *)p), utf8 = 0;
+    for (; *p; p++, left--) {
         unsigned c = *p;
+        if (utf8 == 0 && c >= 0x80) {
+            /* the parent refuses the whole request for ill-formed UTF-8: send '?' instead */
+            utf8 = sbuf_utf8_len(p, left);
+            if (utf8 == 0) {
+                sbuf_append(b, "%3F", 3);
+                continue;
+            }
+        }
+        if (utf8) {
+            utf8--;
+        }
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
             c == '.' || c == '_' || c == '~' || c == '-') {
             sbuf_putc(b, (char)c);
@@ -102,7 +127,7 @@ void sender_url_encode(Sbuf *b, const char *value)
 static void param(Sbuf *b, const char *name, const char *value)
 {
     sbuf_putc(b, '&');
-    sbuf_puts(b, name);
+    sender_url_encode(b, name);         /* a forwarded system-info name is a child's text */
     sbuf_putc(b, '=');
     sender_url_encode(b, value);
 }

@@ -36,7 +36,8 @@ typedef struct SenderHostInfo {
 
 /* Append VALUE percent-encoded for the STREAM query: the parent URL-decodes the whole query
    before splitting it, so '&' can never be carried (it is dropped) and bytes below 0x20 are
-   dropped (the parent refuses them); everything but [A-Za-z0-9._~-] is %XX. */
+   dropped (the parent refuses them), each byte of ill-formed UTF-8 becomes '?' (the parent
+   refuses that too); everything else but [A-Za-z0-9._~-] is %XX. */
 void sender_url_encode(Sbuf *b, const char *value);
 
 /* The whole STREAM request for H (stream-protocol §2.1: the parameters in 1.37.1's order,

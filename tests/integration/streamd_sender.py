@@ -125,7 +125,10 @@ def test_basic_and_matching(tmp):
         st_ = [h for h in (info or {}).get("mirrored_hosts_status", []) if h["hostname"] == "kid"]
         check(st_ and st_[0]["hops"] == 1 and st_[0]["guid"] == CHILD_GUID,
               "the parent lists the child with hops 1 and its GUID", st_)
-        snd = ((child.json("/api/v1/info") or {}).get("streamd") or {}).get("sender") or {}
+        def sender_info():
+            return ((child.json("/api/v1/info") or {}).get("streamd") or {}).get("sender") or {}
+        snd = wait(lambda: sender_info().get("bytes_sent"), 5) and sender_info()
+        snd = snd or {}
         check(snd.get("connected") is True and snd.get("destination") == f"127.0.0.1:{pport}"
               and snd.get("connections") == 1 and snd.get("bytes_sent", 0) > 0 and
               snd.get("buffer_max") == 10485760,

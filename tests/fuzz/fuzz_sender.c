@@ -1,0 +1,402 @@
+/*
+** fuzz_sender.c - libFuzzer target for the sender's child side: runtime/stream_caps.c reading
+** a parent's reply, and runtime/sender_fmt.c writing the STREAM request, a chart definition,
+** a collection and the host-label block from hostile text (a proxied child's host name, labels,
+** system info, chart words).
+**
+** The whole input is first a parent's reply. Then it is cut at NUL bytes into up to NPIECES
+** strings that fill a host and a chart by hand (missing pieces are "").
+**
+** Traps when: a reply is OK without a version >= 1, or kind, version and postpone disagree
+** (postpone one of 0, 30, 60, 120, 3600 as a 1.37.1 child waits; 0 only for OK and for the VN
+** prefix with a number below 1); the request does not end with
+** its only "\r\n\r\n", has a byte outside 0x21..0x7E in its query, or its query, URL-decoded as a
+** 1.37.1 parent decodes it before splitting on '&', does not give back exactly the parameters
+** in order with each value as sent minus '&' and control bytes (so no value carries an '&');
+** a definition, collection or label line has an odd number of '"', or wire_split (the
+** parent's splitter) does not give its keyword and words back, each as the value with '"' as
+** '\'', line breaks as spaces and a final odd '\\' dropped.
+*/
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rrd.h"
+#include "sbuf.h"
+#include "sender_fmt.h"
+#include "stream_caps.h"
+#include "wire.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define NPIECES 32
+#define NSYS 4          /* system-info pairs */
+#define NLAB 3          /* host labels and chart labels */
+#define NDIM 3
+
+static void check(int ok)
+{
+    if (!ok) {
+        __builtin_trap();
+    }
+}
+
+/* ---- the reply ------------------------------------------------------------------------------ */
+
+static void check_reply(const uint8_t *data, size_t size)
+{
+    StreamReplyKind kind = (StreamReplyKind)99;
+    int postpone = -1;
+    int32_t v = stream_caps_parse_reply((const char *)data, size, &kind, &postpone);
+    check(v == stream_caps_parse_reply((const char *)data, size, NULL, NULL));
+    check(v >= 0);
+    check(postpone == 0 || postpone == 30 || postpone == 60 || postpone == 120 ||
+          postpone == 3600);
+    if (v > 0) {
+        check(kind == STREAM_REPLY_OK && postpone == 0);
+        size_t pl = strlen(STREAM_PROMPT_VN);
+        int exact1 = size == strlen(STREAM_PROMPT_V1) && !memcmp(data, STREAM_PROMPT_V1, size);
+        int exact2 = size == strlen(STREAM_PROMPT_V2) && !memcmp(data, STREAM_PROMPT_V2, size);
+        check(exact1 || exact2 || (size >= pl && !memcmp(data, STREAM_PROMPT_VN, pl)));
+        check(!exact1 || v == 1);
+        check(!exact2 || v == 2);
+        return;
+    }
+    check(kind != STREAM_REPLY_OK);
+    switch (kind) {
+    case STREAM_REPLY_LOCALHOST:
+        check(postpone == 3600 && stream_caps_reply_error(kind) != NULL);
+        break;
+    case STREAM_REPLY_ALREADY:
+        check(postpone == 120 && stream_caps_reply_error(kind) != NULL);
+        break;
+    case STREAM_REPLY_DENIED:
+    case STREAM_REPLY_UNKNOWN:
+        check(postpone == 60 && stream_caps_reply_error(kind) != NULL);
+        break;
+    case STREAM_REPLY_BAD_VERSION:      /* the VN row of 1.37.1's table has no postpone */
+        check(postpone == 0 && size > strlen(STREAM_PROMPT_VN) &&
+              memcmp(data, STREAM_PROMPT_VN, strlen(STREAM_PROMPT_VN)) == 0);
+        break;
+    default:
+        check(0);
+    }
+}
+
+/* ---- the request ------------------------------------------------------------------------------ */
+
+/* What the parent should read back for a value: '&' and control bytes dropped. */
+static void expect_value(Sbuf *b, const char *v)
+{
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if (*p != '&' && *p >= 0x20 && *p != 0x7f) {
+            sbuf_putc(b, (char)*p);
+        }
+    }
+}
+
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                          : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static void check_request(const RrdHost *h, const SenderHostInfo *in)
+{
+    Sbuf b, want, dec;
+    sbuf_init(&b, 1 << 22);
+    sbuf_init(&want, 1 << 22);
+    sbuf_init(&dec, 1 << 22);
+    sender_fmt_request(&b, h, in);
+    check(!b.overflow);
+    const char *s = sbuf_str(&b);
+    const char *end = strstr(s, "\r\n\r\n");
+    check(end != NULL && end + 4 == s + b.len);
+    check(strncmp(s, "STREAM ", 7) == 0);
+    const char *q = s + 7, *http = strstr(q, " HTTP/1.1\r\nUser-Agent: streamd/");
+    check(http != NULL);
+    for (const char *p = q; p < http; p++) {
+        check((unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f);
+    }
+    check(strcmp(http, " HTTP/1.1\r\nUser-Agent: streamd/1.0\r\nAccept: */*\r\n\r\n") == 0);
+
+    /* the parent: decode the whole query, then split on '&' */
+    for (const char *p = q; p < http; p++) {
+        int hi, lo;
+        if (*p == '%' && p + 2 < http && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0) {
+            char c = (char)(hi << 4 | lo);
+            check((unsigned char)c >= 0x20 && c != 0x7f);   /* never a control byte */
+            sbuf_putc(&dec, c);
+            p += 2;
+        } else {
+            check(*p != '%' && *p != '+');                 /* every escape is complete */
+            sbuf_putc(&dec, *p);
+        }
+    }
+    char num[64];
+    sbuf_puts(&want, "key=");
+    expect_value(&want, in->api_key);
+    const char *const strs[][2] = {
+        {"hostname", h->hostname},
+        {"registry_hostname", h->registry_hostname ? h->registry_hostname : h->hostname},
+        {"machine_guid", h->guid},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        sbuf_printf(&want, "&%s=", strs[i][0]);
+        expect_value(&want, strs[i][1]);
+    }
+    sbuf_printf(&want, "&update_every=%d&os=", in->update_every);
+    expect_value(&want, h->os ? h->os : "linux");
+    sbuf_puts(&want, "&timezone=");
+    expect_value(&want, h->timezone ? h->timezone : "UTC");
+    sbuf_puts(&want, "&abbrev_timezone=");
+    expect_value(&want, h->abbrev_timezone ? h->abbrev_timezone : "UTC");
+    snprintf(num, sizeof num, "&utc_offset=%ld&hops=%ld", h->utc_offset,
+             (h->is_localhost ? 0 : h->hops) + 1);
+    sbuf_puts(&want, num);
+    sbuf_printf(&want, "&ml_capable=%d&ml_enabled=%d&mc_version=%d&tags=", h->ml_capable,
+                h->ml_enabled, h->mc_version);
+    expect_value(&want, h->tags ? h->tags : "");
+    sbuf_printf(&want, "&ver=%llu", (unsigned long long)in->caps);
+    for (size_t i = 0; i < h->system_info.n; i++) {
+        if (strcmp(h->system_info.v[i].name, "NETDATA_PROTOCOL_VERSION") != 0) {
+            sbuf_putc(&want, '&');
+            expect_value(&want, h->system_info.v[i].name);
+            sbuf_putc(&want, '=');
+            expect_value(&want, h->system_info.v[i].value);
+        }
+    }
+    sbuf_puts(&want, "&NETDATA_PROTOCOL_VERSION=1.1");
+    check(!want.overflow && !dec.overflow);
+    check(want.len == dec.len && memcmp(sbuf_str(&want), sbuf_str(&dec), dec.len) == 0);
+    /* '&' only between pairs: as many pairs as parameters */
+    size_t amps = 0;
+    for (const char *p = sbuf_str(&dec); *p; p++) {
+        amps += *p == '&';
+    }
+    size_t forwarded = 0;
+    for (size_t i = 0; i < h->system_info.n; i++) {
+        forwarded += strcmp(h->system_info.v[i].name, "NETDATA_PROTOCOL_VERSION") != 0;
+    }
+    check(amps == 15 + forwarded);
+    sbuf_free(&b);
+    sbuf_free(&want);
+    sbuf_free(&dec);
+}
+
+/* ---- definition lines ----------------------------------------------------------------------- */
+
+/* The word the parent reads for V: '"' as '\'', CR/LF as ' ', a final odd '\\' dropped. */
+static int same_word(const char *word, const char *v)
+{
+    v = v ? v : "";
+    size_t n = strlen(v), k = 0;
+    while (k < n && v[n - 1 - k] == '\\') {
+        k++;
+    }
+    n -= k & 1;
+    if (strlen(word) != n) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = v[i] == '"' ? '\'' : v[i] == '\n' || v[i] == '\r' ? ' ' : v[i];
+        if (word[i] != c) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+typedef struct Lines {
+    char *text;          /* a writable copy, lines NUL-terminated in place */
+    char *line[64];
+    size_t n;
+} Lines;
+
+static void split_lines(Lines *l, const Sbuf *b)
+{
+    check(!b->overflow && b->len > 0 && b->s[b->len - 1] == '\n');
+    l->text = malloc(b->len + 1);
+    check(l->text != NULL);
+    memcpy(l->text, b->s, b->len + 1);
+    l->n = 0;
+    for (char *p = l->text; *p;) {
+        char *nl = strchr(p, '\n');
+        check(nl != NULL && l->n < 64);
+        *nl = '\0';
+        size_t quotes = 0;
+        for (char *c = p; c < nl; c++) {
+            quotes += *c == '"';
+        }
+        check(quotes % 2 == 0);
+        l->line[l->n++] = p;
+        p = nl + 1;
+    }
+}
+
+static size_t words(char *line, char **w)
+{
+    size_t n = wire_split(line, w, WIRE_MAX_WORDS);
+    check(n <= WIRE_MAX_WORDS);
+    return n;
+}
+
+static void check_definition(const RrdChart *c, int clabels)
+{
+    Sbuf b;
+    sbuf_init(&b, 1 << 22);
+    sender_fmt_definition(&b, c, clabels);
+    Lines l;
+    split_lines(&l, &b);
+    char *w[WIRE_MAX_WORDS];
+    size_t i = 0;
+    check(words(l.line[i++], w) == 13 && strcmp(w[0], "CHART") == 0);
+    check(same_word(w[1], c->id) && same_word(w[3], c->title) && same_word(w[4], c->units) &&
+          same_word(w[5], c->family) && same_word(w[6], c->context) &&
+          same_word(w[11], c->plugin) && same_word(w[12], c->module));
+    const char *name = "";               /* without "type.", "" when it is the id */
+    if (c->name && strcmp(c->name, c->id) != 0) {
+        name = strchr(c->name, '.') ? strchr(c->name, '.') + 1 : "";
+    }
+    check(same_word(w[2], name));
+    if (clabels && c->labels.n) {
+        for (size_t k = 0; k < c->labels.n; k++) {
+            check(i < l.n && words(l.line[i++], w) == 4 && strcmp(w[0], "CLABEL") == 0);
+            check(same_word(w[1], c->labels.v[k].name) && same_word(w[2], c->labels.v[k].value));
+            check(strtoul(w[3], NULL, 10) == c->labels.v[k].source);
+        }
+        check(i < l.n && words(l.line[i++], w) == 1 && strcmp(w[0], "CLABEL_COMMIT") == 0);
+    }
+    for (const RrdDim *d = c->dims; d; d = d->next) {
+        check(i < l.n && words(l.line[i++], w) == 7 && strcmp(w[0], "DIMENSION") == 0);
+        check(same_word(w[1], d->id) && same_word(w[2], d->name));
+    }
+    check(i == l.n);
+    free(l.text);
+    sbuf_reset(&b);
+
+    sender_fmt_collection(&b, c, 1000000);
+    split_lines(&l, &b);
+    i = 0;
+    check(words(l.line[i++], w) == 3 && strcmp(w[0], "BEGIN") == 0 && same_word(w[1], c->id));
+    for (const RrdDim *d = c->dims; d; d = d->next) {
+        if (d->updated) {
+            check(i < l.n && words(l.line[i++], w) == 3 && strcmp(w[0], "SET") == 0);
+            check(same_word(w[1], d->id) && strtoll(w[2], NULL, 10) == d->collected);
+        }
+    }
+    check(i + 1 == l.n && words(l.line[i], w) == 1 && strcmp(w[0], "END") == 0);
+    free(l.text);
+    sbuf_free(&b);
+}
+
+static void check_host_labels(const RrdHost *h)
+{
+    Sbuf b;
+    sbuf_init(&b, 1 << 22);
+    sender_fmt_host_labels(&b, h);
+    Lines l;
+    split_lines(&l, &b);
+    char *w[WIRE_MAX_WORDS];
+    check(l.n == h->labels.n + 1);
+    for (size_t k = 0; k < h->labels.n; k++) {
+        check(words(l.line[k], w) == 4 && strcmp(w[0], "LABEL") == 0);
+        check(same_word(w[1], h->labels.v[k].name) && same_word(w[3], h->labels.v[k].value));
+        check(strtoul(w[2], NULL, 10) == h->labels.v[k].source);
+    }
+    check(words(l.line[h->labels.n], w) == 2 && strcmp(w[0], "OVERWRITE") == 0);
+    free(l.text);
+    sbuf_free(&b);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    check_reply(data, size);
+
+    /* NUL-separated pieces, as C strings */
+    char *copy = malloc(size + 1);
+    check(copy != NULL);
+    memcpy(copy, data, size);
+    copy[size] = '\0';
+    const char *p[NPIECES];
+    size_t np = 0;
+    for (char *s = copy; np < NPIECES;) {
+        p[np++] = s;
+        s += strlen(s);
+        if (s >= copy + size) {
+            break;
+        }
+        s++;
+    }
+    while (np < NPIECES) {
+        p[np++] = "";
+    }
+    unsigned flags = size ? data[size - 1] : 0;   /* numbers and switches from the last byte */
+
+    RrdHost h;
+    memset(&h, 0, sizeof h);
+    size_t gl = strlen(p[0]) < sizeof h.guid - 1 ? strlen(p[0]) : sizeof h.guid - 1;
+    memcpy(h.guid, p[0], gl);
+    h.hostname = (char *)p[1];
+    h.registry_hostname = flags & 1 ? (char *)p[2] : NULL;
+    h.os = flags & 2 ? (char *)p[3] : NULL;
+    h.timezone = (char *)p[4];
+    h.abbrev_timezone = (char *)p[5];
+    h.tags = flags & 4 ? (char *)p[6] : NULL;
+    h.is_localhost = (flags & 8) != 0;
+    h.hops = (long)(flags >> 4) - 3;
+    h.utc_offset = -(long)flags * 60;
+    RrdLabel sys[NSYS + 1], lab[NLAB], clab[NLAB];
+    char sysname[NSYS][64];
+    for (size_t i = 0; i < NSYS; i++) {
+        /* a proxied child's NETDATA_* names, one of them the protocol version */
+        snprintf(sysname[i], sizeof sysname[i], "NETDATA_%s", p[7 + 2 * i]);
+        sys[i] = (RrdLabel){sysname[i], (char *)p[8 + 2 * i], 0};
+    }
+    sys[NSYS] = (RrdLabel){(char *)"NETDATA_PROTOCOL_VERSION", (char *)p[15], 0};
+    h.system_info = (RrdLabels){sys, NSYS + 1};
+    for (size_t i = 0; i < NLAB; i++) {
+        lab[i] = (RrdLabel){(char *)p[16 + i], (char *)p[19 + i], (uint32_t)(flags * (i + 1))};
+        clab[i] = (RrdLabel){(char *)p[19 + i], (char *)p[16 + i], (uint32_t)i};
+    }
+    h.labels = (RrdLabels){lab, flags % (NLAB + 1)};
+    SenderHostInfo in = {p[22], (int)(flags % 7), flags * 64u, "1.0"};
+    check_request(&h, &in);
+    check_host_labels(&h);
+
+    RrdDim dims[NDIM];
+    memset(dims, 0, sizeof dims);
+    for (size_t i = 0; i < NDIM; i++) {
+        dims[i].id = (char *)p[23 + i];
+        dims[i].name = (char *)p[26 + i];
+        dims[i].algorithm = (int)(flags + i) % 6 - 1;
+        dims[i].multiplier = (int64_t)flags - 100;
+        dims[i].divisor = (int64_t)i + 1;
+        dims[i].flags = flags >> i;
+        dims[i].updated = (flags >> (i + 2)) & 1;
+        dims[i].collected = (int64_t)(((uint64_t)flags << 56) - i);
+        dims[i].next = i + 1 < NDIM ? &dims[i + 1] : NULL;
+    }
+    RrdChart c;
+    memset(&c, 0, sizeof c);
+    c.id = (char *)p[29];
+    c.name = flags & 16 ? (char *)p[30] : flags & 32 ? c.id : NULL;
+    c.title = (char *)p[31];
+    c.units = (char *)p[4];
+    c.family = (char *)p[5];
+    c.context = (char *)p[1];
+    c.plugin = (char *)p[2];
+    c.module = flags & 64 ? (char *)p[3] : NULL;
+    c.chart_type = (int)(flags % 5) - 1;
+    c.priority = (long)flags * 1000 - 7;
+    c.update_every = (int)flags;
+    c.flags = flags;
+    c.labels = (RrdLabels){clab, (flags >> 2) % (NLAB + 1)};
+    c.dims = flags & 128 ? NULL : dims;
+    check_definition(&c, flags & 1);
+    check_definition(&c, 1);
+    free(copy);
+    return 0;
+}
