@@ -88,12 +88,23 @@ static void check_reply(const uint8_t *data, size_t size)
 /* ---- the request ------------------------------------------------------------------------------ */
 
 /* What the parent should read back for a value: '&' and control bytes dropped. */
+/* What the parent decodes for V: '&' and control bytes gone, each byte of ill-formed UTF-8
+   (sbuf_utf8_len, tested on its own in test_sbuf) as '?'. */
 static void expect_value(Sbuf *b, const char *v)
 {
-    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-        if (*p != '&' && *p >= 0x20 && *p != 0x7f) {
+    size_t left = strlen(v);
+    for (const unsigned char *p = (const unsigned char *)v; *p;) {
+        size_t k = *p >= 0x80 ? sbuf_utf8_len(p, left) : 1;
+        if (k == 0) {
+            sbuf_putc(b, '?');
+            k = 1;
+        } else if (k > 1) {
+            sbuf_append(b, (const char *)p, k);
+        } else if (*p != '&' && *p >= 0x20 && *p != 0x7f) {
             sbuf_putc(b, (char)*p);
         }
+        p += k;
+        left -= k;
     }
 }
 
@@ -171,6 +182,12 @@ static void check_request(const RrdHost *h, const SenderHostInfo *in)
     sbuf_puts(&want, "&NETDATA_PROTOCOL_VERSION=1.1");
     check(!want.overflow && !dec.overflow);
     check(want.len == dec.len && memcmp(sbuf_str(&want), sbuf_str(&dec), dec.len) == 0);
+    /* a 1.37.1 parent refuses a query that does not decode to well-formed UTF-8 */
+    for (size_t i = 0; i < dec.len;) {
+        size_t k = sbuf_utf8_len((const unsigned char *)dec.s + i, dec.len - i);
+        check(k > 0);
+        i += k;
+    }
     /* '&' only between pairs: as many pairs as parameters */
     size_t amps = 0;
     for (const char *p = sbuf_str(&dec); *p; p++) {
