@@ -22,7 +22,6 @@ Exit 0 when every check passed. Environment: STREAMC, STREAMD (binaries, default
 """
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -31,7 +30,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from streamd_test import Checks, Streamd, compile_policy, free_port, need_binaries  # noqa: E402
+from streamd_test import (Checks, Streamd, compile_policy, free_port,  # noqa: E402
+                          need_binaries, poll, remove_tmp)
 
 KEY = "11111111-2222-4333-8444-555555555555"
 CHILD_GUID = "c0c0c0c0-0000-4000-8000-00000000c001"
@@ -60,15 +60,6 @@ def stop_ok(p, what):
     rc = p.stop()
     check(rc == 0, f"{what} stops cleanly (exit {rc})")
 
-
-def wait(fn, timeout, step=0.1):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    return None
 
 
 def child_charts(parent):
@@ -101,7 +92,7 @@ def test_basic_and_matching(tmp):
     child = Streamd(pol, cport, os.path.join(tmp, "c1.log"), extra=["--plugins-dir", plugins])
     try:
         check(child.start(), "child c1 starts")
-        got = wait(lambda: "system.cpu" in child_charts(parent) and last_cpu_point(parent), 15)
+        got = poll(lambda: "system.cpu" in child_charts(parent) and last_cpu_point(parent), 15)
         check(got, "the parent receives the child's system.cpu with data",
               child.logtext()[-2000:])
         charts = child_charts(parent)
@@ -113,7 +104,7 @@ def test_basic_and_matching(tmp):
             j = srv.json(prefix + "/api/v1/data?chart=streamc_test.ticks&dimensions=gauge"
                          "&after=-4&format=json")
             return [r[1] for r in (j or {}).get("data", []) if r[1] is not None]
-        got = wait(lambda: len(gauge(parent, "/host/kid")) >= 2, 8)
+        got = poll(lambda: len(gauge(parent, "/host/kid")) >= 2, 8)
         a, b = gauge(child, ""), gauge(parent, "/host/kid")
         check(got and set(b) <= set(a) | {x + 10 for x in a} | {x - 10 for x in a},
               "a plugins.d plugin's chart reaches the parent with the child's values", (a, b))
@@ -127,7 +118,7 @@ def test_basic_and_matching(tmp):
               "the parent lists the child with hops 1 and its GUID", st_)
         def sender_info():
             return ((child.json("/api/v1/info") or {}).get("streamd") or {}).get("sender") or {}
-        snd = wait(lambda: sender_info().get("bytes_sent"), 5) and sender_info()
+        snd = poll(lambda: sender_info().get("bytes_sent"), 5) and sender_info()
         snd = snd or {}
         check(snd.get("connected") is True and snd.get("destination") == f"127.0.0.1:{pport}"
               and snd.get("connections") == 1 and snd.get("bytes_sent", 0) > 0 and
@@ -161,7 +152,7 @@ def test_failover_and_restart(tmp):
     parent_a = None
     try:
         check(child.start(), "child c2 starts")
-        check(wait(lambda: last_cpu_point(parent_b), 15),
+        check(poll(lambda: last_cpu_point(parent_b), 15),
               "A is down: the second destination B receives", child.logtext()[-1500:])
         log = child.logtext()
         check(f"attempting to connect to '127.0.0.1:{pa}'" in log and
@@ -172,11 +163,11 @@ def test_failover_and_restart(tmp):
         check(not child_charts(parent_a), "while B works, A (back now) gets nothing")
         t0 = time.time()
         parent_b.kill()
-        got = wait(lambda: "system.cpu" in child_charts(parent_a), 10)
+        got = poll(lambda: "system.cpu" in child_charts(parent_a), 10)
         dt = time.time() - t0
         check(got, "B killed: the child moves to A (the list rotated)", child.logtext()[-1500:])
         check(dt < 1 + 1.5, f"... at once, within one update of the loss ({dt:.1f} s)")
-        check(wait(lambda: last_cpu_point(parent_a), 5), "... and A stores its data")
+        check(poll(lambda: last_cpu_point(parent_a), 5), "... and A stores its data")
         check("connection closed by far end." in child.logtext(),
               "the child logs 1.37.1's 'connection closed by far end.'")
 
@@ -185,13 +176,13 @@ def test_failover_and_restart(tmp):
         time.sleep(0.3)
         t0 = time.time()
         parent_a = start_parent(tmp, "pa2", pa, PARENT_GUIDS[0])
-        got = wait(lambda: "system.cpu" in child_charts(parent_a), 10, 0.05)
+        got = poll(lambda: "system.cpu" in child_charts(parent_a), 10, 0.05)
         dt = time.time() - t0
         check(got, "parent A restarted: the child reconnects and sends its charts again",
               child.logtext()[-1500:])
         # reconnect delay (1 s) + one update (1 s), + 1 s for a loaded machine
         check(dt <= 1 + 1 + 1, f"... within reconnect delay + one step ({dt:.2f} s)")
-        check(wait(lambda: last_cpu_point(parent_a), 5), "... and the data resumes")
+        check(poll(lambda: last_cpu_point(parent_a), 5), "... and the data resumes")
     finally:
         stop_ok(child, "the child")
         for p in (parent_a, parent_b):
@@ -296,7 +287,7 @@ def test_refusals(tmp):
             pat = re.compile(r"skipping destination '127\.0\.0\.1:%d' \(default port: 19999\) due "
                              r"to last error \(code: %d, .*\), will retry it in (\d+) seconds"
                              % (fport, codes[i]))
-            m = wait(lambda: pat.search(child.logtext()), 6)
+            m = poll(lambda: pat.search(child.logtext()), 6)
             log = child.logtext()
             check(f"[send to 127.0.0.1:{fport}]: {line}" in log,
                   f"refusal {i}: the child logs '{line}'", log[-1500:])
@@ -357,7 +348,7 @@ def test_buffer_full(tmp):
         check(child.start(), "buffer: child starts")
         pat = re.compile(r"\[send to 127\.0\.0\.1:%d\]: buffer full \(allocated (\d+) bytes\) "
                          r"after sending (\d+) bytes\. Restarting connection" % fport)
-        m = wait(lambda: len(pat.findall(child.logtext())) >= 2, 40, 0.25)
+        m = poll(lambda: len(pat.findall(child.logtext())) >= 2, 40, 0.25)
         found = pat.findall(child.logtext())
         check(m, "a stalled parent: 1.37.1's 'buffer full ... Restarting connection', twice",
               child.logtext()[-1500:])
@@ -384,7 +375,7 @@ def test_stream_text(tmp):
     child = Streamd(pol, cport, os.path.join(tmp, "wire.log"))
     try:
         check(child.start(), "wire: child starts")
-        wait(lambda: fake.stream.count(b'BEGIN "system.cpu"') >= 5, 12)
+        poll(lambda: fake.stream.count(b'BEGIN "system.cpu"') >= 5, 12)
         lines = fake.stream.decode(errors="replace").split("\n")
         check(not any(x.startswith(("LABEL", "OVERWRITE", "CLABEL")) for x in lines),
               "a VCAPS-only reply: no LABEL/CLABEL lines are sent", lines[:5])
@@ -417,11 +408,11 @@ def test_stream_text(tmp):
     child = Streamd(pol, cport, os.path.join(tmp, "idle.log"), extra=["--no-collectors"])
     try:
         check(child.start(), "idle: child starts")
-        ok = wait(lambda: "could not send metrics for 2 seconds - closing connection - we have "
+        ok = poll(lambda: "could not send metrics for 2 seconds - closing connection - we have "
                   "sent 0 bytes on this connection" in child.logtext(), 8)
         check(ok, "nothing to send: the idle guard closes after timeout seconds (1.37.1's line)",
               child.logtext()[-800:])
-        check(wait(lambda: fake.count >= 2, 4), "... and reconnects at once")
+        check(poll(lambda: fake.count >= 2, 4), "... and reconnects at once")
     finally:
         stop_ok(child, "the child")
         fake.close()
@@ -436,7 +427,7 @@ def test_transports(tmp):
     pol, c = compile_policy(tmp, "p6", net, PARENT_STREAM, PARENT_GUIDS[0])
     check(c.returncode == 0, "compile the v6/unix parent", c.stderr)
     parent = Streamd(pol, pport, os.path.join(tmp, "p6.log"), extra=["--no-collectors"])
-    parent.start = lambda timeout=15: wait(lambda: os.path.exists(sock), timeout) or False
+    parent.start = lambda timeout=15: poll(lambda: os.path.exists(sock), timeout) or False
     kids = []
     try:
         args = [os.environ.get("STREAMD", os.path.join(os.getcwd(), "streamd")),
@@ -461,7 +452,7 @@ def test_transports(tmp):
                 return False
             return all(f"STREAM {n} [receive from" in t and "receiving metrics" in t
                        for n in ("kid-unix", "kid-v6"))
-        check(wait(hosts, 10), "a unix: destination and [::1]%lo:PORT both stream",
+        check(poll(hosts, 10), "a unix: destination and [::1]%lo:PORT both stream",
               "\n".join(k.logtext()[-600:] for k in kids))
     finally:
         for k in kids:
@@ -483,10 +474,7 @@ def main():
         test_transports(tmp)
         test_buffer_full(tmp)
     finally:
-        if os.environ.get("KEEP_TMP"):
-            print("kept " + tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        remove_tmp(tmp)
     return check.done("streamd_sender")
 
 

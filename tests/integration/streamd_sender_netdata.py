@@ -12,7 +12,6 @@ One real Netdata parent P (tests/interop/netdata.sh) accepts two API keys:
 Exit 0 when every check passed. Environment: STREAMC, STREAMD, KEEP_TMP=1.
 """
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from streamd_test import (ROOT, Checks, Streamd, compile_policy, free_port,  # noqa: E402
-                          need_binaries)
+                          need_binaries, poll, remove_tmp)
 
 NETDATA_SH = os.path.join(ROOT, "tests", "interop", "netdata.sh")
 K_CHILD = "2b1c0000-0000-4000-8000-000000000001"     # streamd child -> P
@@ -34,15 +33,6 @@ G_KID2 = "2b1c0000-0000-4000-8000-0000000000d2"
 FORWARDED = ["system.cpu", "system.load", "system.uptime"]
 check = Checks()
 
-
-def wait(fn, timeout, step=0.2):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    return None
 
 
 class NetdataParent:
@@ -116,7 +106,7 @@ def main():
         check(c.returncode == 0, "compile the streamd child", c.stderr)
         child = Streamd(pol, cport, os.path.join(tmp, "sdchild.log"))
         check(child.start(), "the streamd child starts")
-        got = wait(lambda: "sd-child" in parent.hosts() and
+        got = poll(lambda: "sd-child" in parent.hosts() and
                    newest(parent.json, "/host/sd-child", "system.cpu") is not None, 30)
         check(got, "the real parent's /api/v1/info lists sd-child and "
               "/host/sd-child/api/v1/data?chart=system.cpu has data", child.logtext()[-1500:])
@@ -128,7 +118,7 @@ def main():
             b = newest(parent.json, prefix, "system.uptime")
             same_uptime.last = (a, b)
             return a is not None and b is not None and a > 0 and abs(a - b) <= 2
-        check(wait(lambda: same_uptime("/host/sd-child", child), 10),
+        check(poll(lambda: same_uptime("/host/sd-child", child), 10),
               "system.uptime at the real parent equals the child's own (within 2 s)",
               same_uptime.last)
         nd = open(os.path.join(parent.dir, "log", "error.log"), errors="replace").read()
@@ -150,7 +140,7 @@ def main():
         check(proxy.start(), "the streamd proxy starts")
         kids.append(start_kid(tmp, "nd-kid1", G_KID1, xport, w1))
         kids.append(start_kid(tmp, "nd-kid2", G_KID2, xport, w2))
-        got = wait(lambda: "nd-kid1" in parent.hosts() and
+        got = poll(lambda: "nd-kid1" in parent.hosts() and
                    newest(parent.json, "/host/nd-kid1", "system.cpu") is not None, 40)
         check(got, "kid1 reaches the real parent through the proxy, with system.cpu data",
               proxy.logtext()[-2000:])
@@ -159,11 +149,11 @@ def main():
         def kid1_charts():
             return sorted((parent.json("/host/nd-kid1/api/v1/charts") or {}).get("charts") or {})
         # system.load comes every 5 s (proc.plugin's minimum for it)
-        wait(lambda: kid1_charts() == sorted(FORWARDED), 12)
+        poll(lambda: kid1_charts() == sorted(FORWARDED), 12)
         check(kid1_charts() == sorted(FORWARDED),
               "proxy send charts matching: exactly the matching charts are forwarded",
               kid1_charts())
-        check(wait(lambda: same_uptime("/host/nd-kid1", Streamd("", w1, "")), 10),
+        check(poll(lambda: same_uptime("/host/nd-kid1", Streamd("", w1, "")), 10),
               "kid1's system.uptime at the real parent equals kid1's own", same_uptime.last)
         xh = {x["hostname"] for x in (proxy.json("/api/v1/info") or {})
               .get("mirrored_hosts_status", [])}
@@ -182,7 +172,7 @@ def main():
 
         # a kid that disconnects stops its onward sender (1.37.1)
         subprocess.run(["bash", NETDATA_SH, "stop", kids[0]], capture_output=True, timeout=60)
-        check(wait(lambda: "STREAM nd-kid1 [send]: sender stopped" in proxy.logtext(), 10),
+        check(poll(lambda: "STREAM nd-kid1 [send]: sender stopped" in proxy.logtext(), 10),
               "kid1 stopped: the proxy stops its onward sender")
     finally:
         for d in kids:
@@ -192,10 +182,7 @@ def main():
                 check(p.stop() == 0, "streamd stops cleanly")
         if parent:
             parent.stop()
-        if os.environ.get("KEEP_TMP"):
-            print("kept " + tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        remove_tmp(tmp)
     return check.done("streamd_sender_netdata")
 
 

@@ -4,6 +4,7 @@ process with bounded waits. Imported, never run (tests/run.py runs only files di
 tests/integration/)."""
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -64,6 +65,25 @@ def compile_policy(tmp, name, netdata_conf, stream_conf, guid=None):
     pol = os.path.join(tmp, name + ".policy")
     c = subprocess.run([STREAMC, "compile", conf, "-o", pol], capture_output=True, text=True)
     return pol, c
+
+
+def poll(fn, timeout, step=0.1):
+    """FN's first true value within TIMEOUT seconds (checked every STEP s), else None."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    return None
+
+
+def remove_tmp(tmp):
+    """Remove a test's temporary directory, unless KEEP_TMP=1 (then say where it is)."""
+    if os.environ.get("KEEP_TMP"):
+        print("kept " + tmp)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def stream_request(key, host, guid, ver=64):
