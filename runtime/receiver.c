@@ -47,7 +47,7 @@ static void describe_host(RrdHost *h, const HttpRequest *q, uint64_t caps)
     set_str(&h->tags, q->tags);
     if (!h->api_key || strcmp(h->api_key, q->key) != 0) {
         set_str(&h->api_key, q->key);
-        h->meta_dirty = 1;
+        rrd_host_meta_dirty(h);
     }
     h->utc_offset = q->utc_offset;
     h->hops = q->hops;

@@ -506,7 +506,7 @@ RrdChart *rrd_chart_upsert(RrdHost *h, const RrdChartDef *def, const char **why)
         h->charts_tail = c;
         h->ncharts++;
     }
-    h->meta_dirty = 1;   /* persistent hosts rewrite their metadata (rrd_meta.c) */
+    rrd_host_meta_dirty(h);   /* persistent hosts rewrite their metadata (rrd_meta.c) */
     return c;
 }
 
@@ -619,6 +619,6 @@ RrdDim *rrd_dim_upsert(RrdHost *h, RrdChart *c, const RrdDimDef *def, const char
     if (d->flags != old_flags || is_new) {
         c->def_gen++;                   /* a sender sends the definition again */
     }
-    h->meta_dirty = 1;
+    rrd_host_meta_dirty(h);
     return d;
 }

@@ -201,6 +201,13 @@ static inline int rrd_same(const char *a, const char *b)
     return *a == *b;
 }
 
+/* The host's definitions changed (host lock held): its metadata is saved at the next flush.
+   Atomic so that rrd_meta_flush() can skip clean hosts without taking their locks. */
+static inline void rrd_host_meta_dirty(RrdHost *h)
+{
+    __atomic_store_n(&h->meta_dirty, 1, __ATOMIC_RELAXED);
+}
+
 /* Wall clock in µs (CLOCK_REALTIME). */
 uint64_t rrd_now_ut(void);
 

@@ -155,14 +155,17 @@ void rrd_meta_flush(RrdDb *db)
     pthread_mutex_unlock(&db->lock);
     for (size_t i = 0; hosts && i < k; i++) {
         RrdHost *h = hosts[i];
+        if (!__atomic_load_n(&h->meta_dirty, __ATOMIC_RELAXED)) {
+            continue;        /* the common case, once a second: no host lock taken */
+        }
         Sbuf b;
         sbuf_init(&b, META_MAX);
         pthread_mutex_lock(&h->lock);
-        int due = h->meta_dirty && rrd_meta_persistent(db, h);
+        int due = __atomic_load_n(&h->meta_dirty, __ATOMIC_RELAXED) && rrd_meta_persistent(db, h);
         if (due) {
             serialize(h, &b);
-            h->meta_dirty = 0;
         }
+        __atomic_store_n(&h->meta_dirty, 0, __ATOMIC_RELAXED);   /* also: nothing to persist */
         pthread_mutex_unlock(&h->lock);
         if (due) {
             char dir[4096];
@@ -171,7 +174,7 @@ void rrd_meta_flush(RrdDb *db)
                 write_atomic(dir, b.s, b.len) != 0) {
                 log_line(LOG_ERR, "STORAGE: cannot save the metadata of host '%s' in %s: %s",
                          h->hostname, db->data_dir, b.overflow ? "too large" : strerror(errno));
-                h->meta_dirty = 1;   /* try again at the next flush */
+                rrd_host_meta_dirty(h);   /* try again at the next flush */
             }
         }
         sbuf_free(&b);
