@@ -107,6 +107,37 @@ def main():
         check(r.startswith(b"Hit me baby"), "and still takes streams", repr(r[:100]))
         check(stat_mode(sock) == 0o777, "the unix socket is mode 0777", oct(stat_mode(sock)))
 
+        # [web] allow dashboard from: API requests from an address the pattern does not match
+        # get 403, a matching one is served; streaming on the same port is not affected. As in
+        # Netdata, a client on 127.0.0.1 is matched as "localhost" (so !127.0.0.1 would not stop it)
+        pa, pb, pc = free_port(), free_port(), free_port()
+        for port, pattern, served in ((pa, "10.* !localhost *", False),
+                                      (pb, "10.* localhost", True),
+                                      (pc, "10.* !127.0.0.1 *", True)):
+            pold = policy(tmp, f"dash{port}", f"[web]\n    bind to = 127.0.0.1:{port}\n"
+                          f"    allow dashboard from = {pattern}\n")
+            dd = subprocess.Popen([STREAMD, "--policy", pold, "--log",
+                                   os.path.join(tmp, f"dash{port}.log")])
+            procs.append(dd)
+            r = b""
+            deadline = time.time() + 10
+            while time.time() < deadline and not r:
+                try:
+                    r = talk(socket.AF_INET, ("127.0.0.1", port), GET)
+                except OSError:
+                    time.sleep(0.05)
+            if served:
+                check(r.startswith(b"HTTP/1.1 200 OK"),
+                      f"allow dashboard from = {pattern}: 127.0.0.1 gets the API", repr(r[:120]))
+            else:
+                check(r.startswith(b"HTTP/1.1 403 Forbidden") and
+                      r.endswith(b"You are not allowed to access this resource."),
+                      f"allow dashboard from = {pattern}: 127.0.0.1 gets 403", repr(r[:300]))
+            r = talk(socket.AF_INET, ("127.0.0.1", port),
+                     hs(f"dash{port}", "ffffffff-0000-0000-0000-0000000000%02d" % (port % 100)))
+            check(r.startswith(b"Hit me baby"), "... and streaming on that port is not affected",
+                  repr(r[:100]))
+
         # a port in use: start-up fails with a reason, exit 1
         busy = socket.socket()
         busy.bind(("127.0.0.1", 0))
