@@ -221,19 +221,68 @@ void sender_fmt_definition(Sbuf *b, const RrdChart *c, int clabels)
     }
 }
 
+/* Decimal digits of V at the end of BUF[0..24); returns where they start. */
+static char *u64_digits(uint64_t v, char *end)
+{
+    char *p = end;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return p;
+}
+
+/* PREFIX "ID" MID NUMBER "\n" as one append: the hot path of every collection (a proxy formats
+   every sample it forwards). An id that needs quoting fix-ups, or a long one, takes the general
+   path. */
+static void number_line(Sbuf *b, const char *prefix, size_t pl, const char *id, const char *mid,
+                        size_t ml, uint64_t mag, int neg)
+{
+    size_t n = strlen(id);
+    char line[RRD_MAX_ID + 64];
+    if (n > RRD_MAX_ID || strpbrk(id, "\"\r\n") || (n && id[n - 1] == '\\')) {
+        sbuf_append(b, prefix, pl);
+        quoted(b, id);
+        sbuf_append(b, mid, ml);
+        char num[24], *d = u64_digits(mag, num + sizeof num);
+        if (neg) {
+            *--d = '-';
+        }
+        sbuf_append(b, d, (size_t)(num + sizeof num - d));
+        sbuf_putc(b, '\n');
+        return;
+    }
+    char *w = line;
+    memcpy(w, prefix, pl);
+    w += pl;
+    *w++ = '"';
+    memcpy(w, id, n);
+    w += n;
+    *w++ = '"';
+    memcpy(w, mid, ml);
+    w += ml;
+    char num[24], *d = u64_digits(mag, num + sizeof num);
+    if (neg) {
+        *--d = '-';
+    }
+    size_t dl = (size_t)(num + sizeof num - d);
+    memcpy(w, d, dl);
+    w += dl;
+    *w++ = '\n';
+    sbuf_append(b, line, (size_t)(w - line));
+}
+
 void sender_fmt_collection(Sbuf *b, const RrdChart *c, uint64_t usec)
 {
-    sbuf_puts(b, "BEGIN ");
-    quoted(b, c->id);
-    sbuf_printf(b, " %" PRIu64 "\n", usec);
+    number_line(b, "BEGIN ", 6, c->id, " ", 1, usec, 0);
     for (const RrdDim *d = c->dims; d; d = d->next) {
         if (d->updated) {
-            sbuf_puts(b, "SET ");
-            quoted(b, d->id);
-            sbuf_printf(b, " = %" PRId64 "\n", d->collected);
+            int64_t v = d->collected;
+            uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+            number_line(b, "SET ", 4, d->id, " = ", 3, mag, v < 0);
         }
     }
-    sbuf_puts(b, "END\n");
+    sbuf_append(b, "END\n", 4);
 }
 
 void sender_fmt_host_labels(Sbuf *b, const RrdHost *h)
