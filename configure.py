@@ -146,8 +146,9 @@ FUZZ = ["fuzz_blob", "fuzz_conf", "fuzz_dest", "fuzz_fleet", "fuzz_gorilla", "fu
 SUPPORT = ["tests/support/policy_build.c", "tests/support/ref_pattern.c", "tests/support/testutil.c"]
 BENCH = ["bench_check", "bench_match", "bench_policy", "bench_storage"]
 # bench helpers that are not benches themselves (run.py runs only bench_*): the synthetic
-# children of bench/bench_streamd.py, standalone (libc + pthreads, no project library)
-BENCH_TOOLS = ["loadgen"]
+# children of bench/bench_streamd.py and the plugin of bench/bench_sender.py, standalone (libc
+# + pthreads, no project library)
+BENCH_TOOLS = ["loadgen", "loadplugin"]
 
 
 class Writer:

@@ -13,6 +13,9 @@ Then one summary with files/s, MB/s and the 10,000-nodes-in-1-s target.
    summary), after that summary.
 6. bench/bench_streamd.py: streamd's receiver (start-to-accept, ingestion, RSS per idle
    child) against the real Netdata 1.37.1 parent, with build/bench/loadgen as the children.
+7. bench/bench_sender.py: streamd's sender (CPU per 1,000 metrics/s of the same plugin,
+   build/bench/loadplugin) and proxy (forwarded samples/s, CPU per million) against the real
+   Netdata 1.37.1 child and proxy.
 Exit 1 only when a bench cannot run (a missing binary or a crash), never because a figure is
 slow.
 """
@@ -151,6 +154,14 @@ def main():
                          cwd=ROOT)
     if rc != 0:
         print(f"bench: bench_streamd.py exited {rc}")
+        status = 1
+
+    # ---- 7. streamd's sender and proxy against the real Netdata child and proxy --------------
+    print("== bench/bench_sender.py", flush=True)
+    rc = subprocess.call([sys.executable, os.path.join(ROOT, "bench", "bench_sender.py")],
+                         cwd=ROOT)
+    if rc != 0:
+        print(f"bench: bench_sender.py exited {rc}")
         status = 1
     return status
 
