@@ -17,8 +17,7 @@ Usage: bench/bench_sender.py [--only sender,proxy] [--runs N] [--window S] [--wa
    metrics-count; `send charts matching = *`), and the sink's completed chart updates per
    second are printed as a check that they all arrived. The plugin's own CPU is read too (its process, found by its path) and
    reported apart: it is not in either agent's figure.
-   What else runs: streamd's built-in /proc collectors cannot be switched off while plugins run
-   (`--no-collectors` stops both), so streamd also collects and streams its ~48 /proc metrics;
+   What else runs: streamd runs with `--no-collectors` (no /proc charts; the plugin still runs);
    Netdata runs with proc = no and every other plugin netdata.sh switches off; its web server,
    plugins.d and housekeeping threads remain (the thread names are printed).
 2. Proxy throughput. Synthetic children (CxDxK, default 100 charts x 10 dims x 1 child, as fast
@@ -367,7 +366,7 @@ def bench_sender(a, work, exes):
                     name = f"sender-{ag}-{r}-{'on' if on else 'off'}"
                     if ag == "streamd":
                         agent = Streamd(exes, work, name, text, free_port(), "ram",
-                                        "bench-sd-child", ["--plugins-dir", d])
+                                        "bench-sd-child", ["--no-collectors", "--plugins-dir", d])
                     else:
                         agent = Netdata(work, name, text, free_port(), "bench-nd-child", d)
                     res = measure_child(a, agent, plugin_path, sink, on, env)

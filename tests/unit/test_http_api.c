@@ -398,7 +398,8 @@ static void test_info(void **state)
                "\t\t\"update_every\": 1,\n\t\t\"health\": \"auto\",\n"
                "\t\t\"postpone_alarms\": 0,\n\t\t\"proxy_enabled\": false,\n"
                "\t\t\"proxy_destination\": null,\n\t\t\"proxy_api_key\": null,\n"
-               "\t\t\"proxy_send_charts\": null,\n\t\t\"receiver\": null\n\t}\n}");
+               "\t\t\"proxy_send_charts\": null,\n\t\t\"sender\": null,\n"
+               "\t\t\"receiver\": null\n\t}\n}");
     const char *by_name[] = {"/host/child1/api/v1/info", "/host/" CHILD_GUID "/api/v1/info"};
     for (int i = 0; i < 2; i++) {
         expect_has(f, by_name[i], "\t\"uid\": \"" CHILD_GUID "\",\n" MIRRORED);
@@ -420,6 +421,7 @@ static void test_info(void **state)
                    "\t\t\"proxy_destination\": \"10.0.0.1:19999\",\n"
                    "\t\t\"proxy_api_key\": \"99999999-****-****-****-********3333\",\n"
                    "\t\t\"proxy_send_charts\": \"* !apps.*\",\n"
+                   "\t\t\"sender\": null,\n"
                    "\t\t\"receiver\": {\n\t\t\t\"connected\": true,\n"
                    "\t\t\t\"connections\": 2,\n\t\t\t\"updates\": 24,\n"
                    "\t\t\t\"capabilities\": 16320,\n\t\t\t\"last_data_age\": 3,\n"
