@@ -14,7 +14,9 @@
   5. the bytes on the wire (a recording parent): definitions before data, no labels when the
      parent did not echo HLABELS, `initial clock resync iterations`, the idle guard; unix: and
      [::1]%lo destinations.
-  6. a stalled parent (accepts, prompts, never reads): `buffer size bytes` fills, the child
+  6. streamd -> streamd relay (memory mode none) -> streamd parents: the key section's and a
+     machine section's proxy destination / api key / send charts matching.
+  7. a stalled parent (accepts, prompts, never reads): `buffer size bytes` fills, the child
      logs 1.37.1's "buffer full ... Restarting connection", reconnects, and its RSS stays bounded.
 
 Exit 0 when every check passed. Environment: STREAMC, STREAMD (binaries, default ./streamc and
@@ -460,6 +462,77 @@ def test_transports(tmp):
         stop_ok(parent, "the parent")
 
 
+def test_proxy_layers(tmp):
+    """streamd child -> streamd proxy -> streamd parents: the key section forwards to parent 1
+    with key K2, a machine section sends one child to parent 2 with key K3 and its own chart
+    filter; storage none on the proxy."""
+    k2, k3 = "22222222-2222-4222-8222-222222222222", "33333333-3333-4333-8333-333333333333"
+    p1, p2, xp = free_port(), free_port(), free_port()
+    g_a, g_b = "c0c0c0c0-0000-4000-8000-0000000000aa", "c0c0c0c0-0000-4000-8000-0000000000bb"
+    parents = []
+    for name, port, key, guid in (("lp1", p1, k2, PARENT_GUIDS[0]), ("lp2", p2, k3, PARENT_GUIDS[1])):
+        pol, c = compile_policy(tmp, name, parent_conf(port),
+                                f"[stream]\n    enabled = no\n[{key}]\n    enabled = yes\n", guid)
+        pr = Streamd(pol, port, os.path.join(tmp, name + ".log"), extra=["--no-collectors"])
+        check(pr.start(), f"{name} starts")
+        parents.append(pr)
+    net = (f"[global]\n    hostname = relay\n[db]\n    mode = none\n"
+           f"[web]\n    bind to = 127.0.0.1:{xp}\n")
+    st = (f"[stream]\n    enabled = no\n    destination = 127.0.0.1:{p1}\n    api key = {k2}\n"
+          f"    reconnect delay seconds = 1\n"
+          f"[{KEY}]\n    enabled = yes\n    default proxy enabled = yes\n"
+          f"[{g_b}]\n    proxy destination = 127.0.0.1:{p2}\n    proxy api key = {k3}\n"
+          f"    proxy send charts matching = system.uptime\n")
+    pol, c = compile_policy(tmp, "relay", net, st, "c0c0c0c0-0000-4000-8000-0000000000ff")
+    check(c.returncode == 0, "compile the relay", c.stderr)
+    relay = Streamd(pol, xp, os.path.join(tmp, "relay.log"), extra=["--no-collectors"])
+    kids = []
+    try:
+        check(relay.start(), "the relay starts")
+        for name, guid in (("kid-a", g_a), ("kid-b", g_b)):
+            cport = free_port()
+            n, s2 = child_confs(cport, f"127.0.0.1:{xp}")
+            n = n.replace("hostname = kid", f"hostname = {name}")
+            pp, c = compile_policy(tmp, name, n, s2, guid)
+            k = Streamd(pp, cport, os.path.join(tmp, name + ".log"))
+            check(k.start(), f"{name} starts")
+            kids.append(k)
+
+        def charts(parent, host):
+            j = parent.json(f"/host/{host}/api/v1/charts")
+            return sorted(j["charts"]) if j and j.get("charts") else []
+        check(poll(lambda: "system.cpu" in charts(parents[0], "kid-a"), 15),
+              "kid-a is forwarded to [stream] destination with [stream] api key (parent 1)",
+              relay.logtext()[-1500:])
+        check(poll(lambda: charts(parents[1], "kid-b") == ["system.uptime"], 15),
+              "kid-b's machine section: parent 2, key K3, only system.uptime",
+              (charts(parents[1], "kid-b"), relay.logtext()[-1500:]))
+        check(not charts(parents[0], "kid-b") and not charts(parents[1], "kid-a"),
+              "each kid reaches only its own destination")
+        h = {x["hostname"]: x for x in (parents[0].json("/api/v1/info") or {})
+             .get("mirrored_hosts_status", [])}
+        check(h.get("kid-a", {}).get("hops") == 2, "a forwarded host has hops 2", h.get("kid-a"))
+        ri = (relay.json("/host/kid-a/api/v1/info") or {}).get("streamd") or {}
+        check(ri.get("memory_mode") == "none" and (ri.get("sender") or {}).get("connected"),
+              "the relay stores nothing (memory mode none) and shows kid-a's onward sender", ri)
+        v = poll(lambda: newest_uptime(parents[1], "/host/kid-b"), 6)
+        a = newest_uptime(kids[1], "")
+        check(v is not None and a is not None and abs(v - a) <= 2,
+              "kid-b's uptime arrives unchanged through the relay", (v, a))
+    finally:
+        for k in kids:
+            stop_ok(k, "a kid")
+        stop_ok(relay, "the relay")
+        for pr in parents:
+            stop_ok(pr, "a parent")
+
+
+def newest_uptime(srv, prefix):
+    j = srv.json(prefix + "/api/v1/data?chart=system.uptime&after=-6&format=json")
+    vals = [row[1] for row in (j or {}).get("data", []) if row[1] is not None]
+    return vals[0] if vals else None
+
+
 def main():
     why = need_binaries()
     if why:
@@ -472,6 +545,7 @@ def main():
         test_refusals(tmp)
         test_stream_text(tmp)
         test_transports(tmp)
+        test_proxy_layers(tmp)
         test_buffer_full(tmp)
     finally:
         remove_tmp(tmp)
