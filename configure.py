@@ -68,6 +68,7 @@ STREAMD_LIB = [
     "runtime/collect_proc.c",
     "runtime/collectors.c",
     "runtime/gorilla.c",
+    "runtime/gorilla_num.c",
     "runtime/http_api.c",
     "runtime/http_api_data.c",
     "runtime/http_api_prom.c",

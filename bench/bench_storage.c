@@ -5,14 +5,20 @@
 ** save, map, dbengine); ram is the baseline of every ratio.
 **
 ** Usage: bench_storage [DATASET]    (run from the project root, as bench/run.py does)
+**        bench_storage --export DATA_DIR OUT   (a streamd --data-dir's own dbengine host -> OUT)
+**        bench_storage --pages DATASET [N]     (payload per series and page mode; N costliest)
+**        bench_storage --pages-sn DATASET [N]  (the same, values first rounded to Netdata's
+**                                               storage_number precision: a lossy mode measured)
 **
 ** Datasets:
 **   (a) real system metrics: DATASET, default bench/data/proc_metrics.bin, this machine's /proc
 **       recorded by bench/record_proc.py (Netdata's proc.plugin values: cpu %, MiB, rates;
-**       format in that script); build/bench/netdata_metrics.bin, when present, is measured too
-**       (the same format, recorded from a real Netdata 1.37.1 child by
-**       bench/record_netdata.py, which also leaves the end-to-end figure of that child
-**       streaming into streamd with memory mode dbengine in netdata_metrics.bin.e2e);
+**       format in that script); bench/data/streamd_collectors.bin: streamd's own /proc
+**       collectors in dbengine mode, update every 1 s, turned into the same format by
+**       `bench_storage --export`; build/bench/netdata_metrics.bin, when present (the same
+**       format, recorded from a real Netdata 1.37.1 child by bench/record_netdata.py, which
+**       also leaves the end-to-end figure of that child streaming into streamd with memory
+**       mode dbengine in netdata_metrics.bin.e2e);
 **   (b) a synthetic mix: 1,200 series x 3,600 slots, a third each constant, counter (a
 **       cumulative integer growing by 100-199 a slot) and gauge with noise (a slow sine plus
 **       uniform noise in hundredths).
@@ -40,6 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gorilla.h"
 #include "log.h"
 #include "policy_format.h"
 #include "storage.h"
@@ -50,6 +57,7 @@
 #define TARGET_DB_BPS 0.5
 #define TARGET_RAM_BPS 4.0
 #define TARGET_WRITE 5e6
+#define COLLECTORS "bench/data/streamd_collectors.bin"
 
 typedef struct Dataset {
     const char *name;
@@ -375,8 +383,247 @@ static void e2e(const char *recording)
     }
 }
 
+/* ---- --export: a dbengine host directory -> a dataset file --------------------------------- */
+
+/* The distinct (chart, dimension) ids of DIR/dims.reg into *IDS (pairs of strings). */
+static size_t reg_ids(const char *dir, char ***ids, uint32_t **ues)
+{
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/dims.reg", dir);
+    FILE *f = fopen(path, "rb");
+    uint8_t hdr[16], rec[16];
+    size_t n = 0;
+    *ids = NULL;
+    *ues = NULL;
+    if (!f || fread(hdr, 1, sizeof hdr, f) != sizeof hdr) {
+        if (f) {
+            fclose(f);
+        }
+        return 0;
+    }
+    while (fread(rec, 1, sizeof rec, f) == sizeof rec) {
+        uint32_t ue, cl = (uint32_t)rec[12] | (uint32_t)rec[13] << 8;
+        uint32_t dl = (uint32_t)rec[14] | (uint32_t)rec[15] << 8;
+        memcpy(&ue, rec + 8, 4);
+        char *c = calloc(1, cl + 1), *d = calloc(1, dl + 1);
+        uint8_t chk[4];
+        if (!c || !d || fread(c, 1, cl, f) != cl || fread(d, 1, dl, f) != dl
+            || fread(chk, 1, 4, f) != 4) {
+            free(c);
+            free(d);
+            break;
+        }
+        size_t k = 0;
+        while (k < n && (strcmp((*ids)[2 * k], c) != 0 || strcmp((*ids)[2 * k + 1], d) != 0)) {
+            k++;
+        }
+        if (k < n) {
+            free(c);
+            free(d);
+            continue;
+        }
+        *ids = realloc(*ids, (n + 1) * 2 * sizeof **ids);
+        *ues = realloc(*ues, (n + 1) * sizeof **ues);
+        (*ids)[2 * n] = c;
+        (*ids)[2 * n + 1] = d;
+        (*ues)[n++] = ue;
+    }
+    fclose(f);
+    return n;
+}
+
+/*
+** --export DATA_DIR OUT: every update_every=1 dimension of the dbengine host DATA_DIR/localhost
+** (what `streamd --data-dir DATA_DIR` writes for its own node) from its first to its last slot
+** into OUT in record_proc.py's format (empty slots NAN), names "chart.dim". This turns a run of
+** streamd's built-in collectors into dataset (a) of this bench.
+*/
+static int export_dbengine(const char *data_dir, const char *out)
+{
+    char dir[PATH_MAX];
+    char **ids;
+    uint32_t *ues;
+    snprintf(dir, sizeof dir, "%s/localhost/dbengine", data_dir);
+    size_t n = reg_ids(dir, &ids, &ues);
+    StorageConfig cfg = host_cfg(POLICY_MODE_DBENGINE, data_dir, 3600);
+    cfg.host_guid = "localhost";
+    const StorageOps *o = &storage_dbengine_ops;
+    StorageHost *h = n ? o->open_host(&cfg) : NULL;
+    if (!h) {
+        fprintf(stderr, "bench_storage: %s: no dbengine host with dimensions\n", dir);
+        return 1;
+    }
+    StorageDim **dims = calloc(n, sizeof *dims);
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    uint32_t series = 0;
+    for (size_t k = 0; dims && k < n; k++) {
+        if (ues[k] != 1 || !(dims[k] = o->create_dim(h, ids[2 * k], ids[2 * k + 1], 1))
+            || !o->last_t(dims[k])) {
+            dims[k] = NULL;
+            continue;
+        }
+        lo = o->first_t(dims[k]) < lo ? o->first_t(dims[k]) : lo;
+        hi = o->last_t(dims[k]) > hi ? o->last_t(dims[k]) : hi;
+        series++;
+    }
+    uint32_t samples = series ? (uint32_t)(hi - lo + 1) : 0;
+    FILE *f = fopen(out, "wb");
+    StoragePoint *p = malloc((samples + 1) * sizeof *p);
+    float *v = malloc((samples + 1) * sizeof *v);
+    uint32_t hdr[4] = {series, samples, 1, 0};
+    int rc = !f || !p || !v || !dims || !series || fwrite("SCBENCH1", 1, 8, f) != 8
+             || fwrite(hdr, 4, 4, f) != 4;
+    size_t nw = rc ? 0 : n;
+    if (rc) {
+        fprintf(stderr, "bench_storage: cannot write %s\n", out);
+    }
+    for (size_t k = 0; k < nw; k++) {
+        if (dims[k]) {
+            fprintf(f, "%s.%s%c", ids[2 * k], ids[2 * k + 1], 0);
+        }
+    }
+    for (size_t k = 0; k < nw; k++) {
+        if (!dims[k]) {
+            continue;
+        }
+        for (uint32_t i = 0; i < samples; i++) {
+            v[i] = NAN;
+        }
+        size_t got = o->query(dims[k], lo, hi, p, samples);
+        for (size_t i = 0; i < got; i++) {
+            v[p[i].t - lo] = (float)p[i].v;
+        }
+        rc |= fwrite(v, sizeof *v, samples, f) != samples;
+    }
+    if (f) {
+        rc |= fclose(f) != 0;
+    }
+    o->close_host(h);
+    for (size_t k = 0; k < 2 * n; k++) {
+        free(ids[k]);
+    }
+    free(ids);
+    free(ues);
+    free(dims);
+    free(p);
+    free(v);
+    if (!rc) {
+        printf("bench_storage: exported %u series x %u slots (t %lld..%lld) to %s\n", series,
+               samples, (long long)lo, (long long)hi, out);
+    }
+    return rc;
+}
+
+/* ---- --pages: what the page codec does with each series of a dataset ------------------------- */
+
+typedef struct SeriesCost {
+    uint32_t s;
+    size_t bytes;
+    unsigned modes[GORILLA_MODES];
+} SeriesCost;
+
+static int by_bytes(const void *a, const void *b)
+{
+    const SeriesCost *x = a, *y = b;
+    return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : 0;
+}
+
+/* V rounded to the precision of Netdata 1.37.1's storage_number (pack then unpack): a 24-bit
+   integer n times 10^m (|v| > 2^24 - 1, up to m = 7) or divided by 10^m (while n stays below
+   0x0019999e, up to m = 7), n rounded to nearest. For --pages-sn, the lossy idea measured. */
+static float netdata_precision(float f)
+{
+    double n = fabs((double)f), p = 1;
+    if (!(n > 0) || isinf(n)) {
+        return f;
+    }
+    int m = 0;
+    while (m < 7 && n > (double)0x00ffffff) {
+        n /= 10;
+        p *= 10;
+        m++;
+    }
+    if (!m) {
+        while (m < 7 && n < (double)0x0019999e) {
+            n *= 10;
+            p /= 10;
+            m++;
+        }
+        if (n > (double)0x00ffffff) {
+            n /= 10;
+            p *= 10;
+        }
+    }
+    double r = (double)llrint(n) * p;
+    return (float)(f < 0 ? -r : r);
+}
+
+/*
+** --pages DATASET [N]: encode every series of DATASET in pages of 1024 slots (as dbengine
+** cuts them), then print the payload bytes per sample of all pages and of the N (default 20)
+** most expensive series with the modes their pages took.
+*/
+static int pages_report(const char *path, int top, int sn)
+{
+    static const char *mode_names[GORILLA_MODES] = {"empty", "const", "xor", "int", "raw",
+                                                    "ratio"};
+    Dataset d = {0};
+    if (load(path, &d) != 0) {
+        fprintf(stderr, "bench_storage: cannot read dataset %s\n", path);
+        return 1;
+    }
+    for (size_t i = 0; sn && i < (size_t)d.series * d.samples; i++) {
+        d.v[i] = netdata_precision(d.v[i]);
+    }
+    SeriesCost *c = calloc(d.series, sizeof *c);
+    uint8_t *buf = malloc(gorilla_bound(1024));
+    size_t total = 0;
+    unsigned modes[GORILLA_MODES] = {0};
+    for (uint32_t s = 0; c && buf && s < d.series; s++) {
+        c[s].s = s;
+        for (uint32_t i = 0; i < d.samples; i += 1024) {
+            uint32_t n = d.samples - i < 1024 ? d.samples - i : 1024;
+            GorillaPage p = {T0 + i, 1, n, &d.v[(size_t)s * d.samples + i]};
+            GorillaHeader h;
+            size_t len = gorilla_encode(&p, buf, gorilla_bound(1024));
+            if (!len || gorilla_peek(buf, len, &h) != 0) {
+                return 1;
+            }
+            c[s].bytes += len;
+            c[s].modes[h.mode]++;
+            modes[h.mode]++;
+        }
+        total += c[s].bytes;
+    }
+    qsort(c, d.series, sizeof *c, by_bytes);
+    printf("%u series x %u slots: page payloads %zu bytes = %.4f B/sample; pages by mode:",
+           d.series, d.samples, total, (double)total / ((double)d.series * d.samples));
+    for (int m = 0; m < GORILLA_MODES; m++) {
+        printf(" %s %u", mode_names[m], modes[m]);
+    }
+    printf("\n");
+    for (int k = 0; k < top && k < (int)d.series; k++) {
+        printf("%8.3f B/sample %5.1f%% of all  %-48s", (double)c[k].bytes / d.samples,
+               100.0 * (double)c[k].bytes / (double)total, d.names[c[k].s]);
+        for (int m = 0; m < GORILLA_MODES; m++) {
+            if (c[k].modes[m]) {
+                printf(" %s:%u", mode_names[m], c[k].modes[m]);
+            }
+        }
+        printf("\n");
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 3 && (strcmp(argv[1], "--pages") == 0 || strcmp(argv[1], "--pages-sn") == 0)) {
+        return pages_report(argv[2], argc > 3 ? atoi(argv[3]) : 20, argv[1][7] == '-');
+    }
+    if (argc == 4 && strcmp(argv[1], "--export") == 0) {
+        log_open("/dev/null");
+        return export_dbengine(argv[2], argv[3]);
+    }
     const char *path = argc > 1 ? argv[1] : "bench/data/proc_metrics.bin";
     const char *extra = "build/bench/netdata_metrics.bin";
     char root[] = "build/bench/storage.XXXXXX";
@@ -400,6 +647,12 @@ int main(int argc, char **argv)
         rc = 1;
     } else {
         rc |= bench_dataset(&a, root) != 0;
+    }
+    Dataset c = {.name = "(a) real system metrics, streamd's built-in collectors"};
+    if (load(COLLECTORS, &c) == 0) {
+        rc |= bench_dataset(&c, root) != 0;
+    } else {
+        printf("== %s: not recorded (%s: see docs/performance.md)\n", c.name, COLLECTORS);
     }
     n.name = "(a) real system metrics, a Netdata 1.37.1 child";
     if (load(extra, &n) == 0) {

@@ -1,80 +1,19 @@
 /*
-** gorilla.c - the dbengine page codec (gorilla.h has the byte layout). Encoding measures each
-** candidate value encoding with a dry run of the same bit writer (no output, only a count),
-** then writes the smallest; decoding reads untrusted bytes through bounds-checked readers and
-** refuses anything that is not exactly one well-formed page.
+** gorilla.c - the dbengine page codec (gorilla.h has the byte layout): page framing (header,
+** empty-slot runs), the choice of a mode, and the CONST, XOR and RAW modes; the integer modes
+** INT and RATIO are in gorilla_num.c. Encoding measures each candidate value encoding with a
+** dry run of the same bit writer (no output, only a count), then writes the smallest; decoding
+** reads untrusted bytes through bounds-checked readers and refuses anything that is not
+** exactly one well-formed page.
 */
 #include "gorilla.h"
 
 #include <math.h>
 #include <string.h>
 
+#include "gorilla_bits.h"
+
 #define HDR_MAX 19u                 /* mode byte + three varints */
-#define INT_LIMIT 2147483648.0      /* |v * scale| below 2^31: deltas fit 33 bits */
-
-/* Candidate scales of the INT mode, smallest first (a smaller scale gives smaller integers). */
-static const double int_scales[] = {1, 2, 4, 8, 10, 16, 100, 1000, 1024, 10000, 100000, 1000000};
-#define NSCALES (sizeof int_scales / sizeof int_scales[0])
-#define SCALE_FBITS 15u             /* INT "scale" coding the float bits themselves */
-
-/* ---- bit writer: MSB first; counts bytes even past CAP (CAP 0 = a dry run) ------------------- */
-
-typedef struct BitW {
-    uint8_t *p;
-    size_t cap, n;
-    uint64_t acc;
-    unsigned nb;
-} BitW;
-
-static inline void bw_put(BitW *w, uint64_t v, unsigned bits)   /* bits 1..32, v < 2^bits */
-{
-    w->acc = (w->acc << bits) | v;
-    w->nb += bits;
-    while (w->nb >= 8) {
-        w->nb -= 8;
-        if (w->n < w->cap) {
-            w->p[w->n] = (uint8_t)(w->acc >> w->nb);
-        }
-        w->n++;
-    }
-}
-
-static void bw_end(BitW *w)
-{
-    if (w->nb) {
-        bw_put(w, 0, 8 - w->nb);
-    }
-}
-
-/* ---- bit reader over untrusted bytes --------------------------------------------------------- */
-
-typedef struct BitR {
-    const uint8_t *p;
-    size_t n, pos;
-    uint64_t acc;
-    unsigned nb;
-    int bad;
-} BitR;
-
-static inline uint32_t br_get(BitR *r, unsigned bits)          /* bits 1..32 */
-{
-    while (r->nb < bits) {
-        if (r->pos >= r->n) {
-            r->bad = 1;
-            return 0;
-        }
-        r->acc = (r->acc << 8) | r->p[r->pos++];
-        r->nb += 8;
-    }
-    r->nb -= bits;
-    return (uint32_t)((r->acc >> r->nb) & ((1ull << bits) - 1));
-}
-
-/* The stream ended exactly: every byte used, padding bits zero. */
-static int br_done(const BitR *r)
-{
-    return !r->bad && r->pos == r->n && (r->acc & ((1ull << r->nb) - 1)) == 0;
-}
 
 /* ---- varints --------------------------------------------------------------------------------- */
 
@@ -106,16 +45,6 @@ static int get_uv(const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
     return -1;
 }
 
-static uint64_t zz(int64_t v)
-{
-    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-}
-
-static int64_t unzz(uint64_t v)
-{
-    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
-
 static void put_le32(uint8_t *p, uint32_t x)
 {
     p[0] = (uint8_t)x;
@@ -127,20 +56,6 @@ static void put_le32(uint8_t *p, uint32_t x)
 static uint32_t get_le32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint32_t fbits(float f)
-{
-    uint32_t x;
-    memcpy(&x, &f, sizeof x);
-    return x;
-}
-
-static float bitsf(uint32_t x)
-{
-    float f;
-    memcpy(&f, &x, sizeof f);
-    return f;
 }
 
 /* ---- value encodings (over the present slots only: NaN slots are skipped) -------------------- */
@@ -177,130 +92,6 @@ static void xor_write(const float *v, uint32_t count, BitW *w)
             bw_put(w, d >> t, len);
             pl = l;
             pt = t;
-        }
-    }
-    bw_end(w);
-}
-
-static double int_value(int64_t i, unsigned si)
-{
-    return (double)i / int_scales[si];
-}
-
-/* The first scale under which every present value is an integer below 2^31 that reads back
-   bit-identical, or -1. */
-static int int_scale(const float *v, uint32_t count)
-{
-    for (unsigned si = 0; si < NSCALES; si++) {
-        uint32_t i = 0;
-        for (; i < count; i++) {
-            if (v[i] != v[i]) {
-                continue;
-            }
-            double m = (double)v[i] * int_scales[si];
-            if (!(fabs(m) < INT_LIMIT - 1)) {     /* so the rounded integer is below 2^31 */
-                break;
-            }
-            int64_t k = llrint(m);
-            if (fbits((float)int_value(k, si)) != fbits(v[i])) {
-                break;
-            }
-        }
-        if (i == count) {
-            return (int)si;
-        }
-    }
-    return -1;
-}
-
-/* The INT mode's prefix code for a zigzag delta z of bit length L: '0' (z = 0), '10' + A bits,
-   '110' + B bits, '1110' + C bits or '1111' + 34 bits. The page carries its widths
-   (1 <= A < B < C <= WIDTH_MAX), chosen by the encoder as the cheapest for its deltas. */
-#define WIDTH_MAX 30u
-
-typedef struct Widths {
-    unsigned a, b, c;
-} Widths;
-
-static unsigned bit_len(uint64_t z)
-{
-    return z ? 64 - (unsigned)__builtin_clzll(z) : 0;
-}
-
-/* The float's bits as an integer that grows with the value (sign-magnitude folded), so that
-   close values have small deltas even across a power of two, where XOR is expensive. */
-static uint32_t mono(uint32_t x)
-{
-    return (x & 0x80000000u) ? ~x : x | 0x80000000u;
-}
-
-static uint32_t unmono(uint32_t m)
-{
-    return (m & 0x80000000u) ? m & 0x7fffffffu : ~m;
-}
-
-/* The integer the INT mode codes for V at scale SI (SCALE_FBITS: mono of its bits). */
-static int64_t int_key(float v, unsigned si)
-{
-    return si == SCALE_FBITS ? (int64_t)mono(fbits(v)) : llrint((double)v * int_scales[si]);
-}
-
-/* Bytes of the INT encoding at scale SI with its cheapest widths (*W), the 4 bytes of scale and
-   widths included. Every (A, B, C) is tried in O(1) over prefix sums of the bit lengths. */
-static size_t int_plan(const float *v, uint32_t count, unsigned si, Widths *w)
-{
-    uint64_t cum[36] = {0};         /* cum[l] = deltas of bit length < l */
-    int64_t prev = 0;
-    for (uint32_t i = 0; i < count; i++) {
-        if (v[i] == v[i]) {
-            int64_t k = int_key(v[i], si);
-            cum[bit_len(zz(k - prev)) + 1]++;
-            prev = k;
-        }
-    }
-    for (unsigned l = 1; l < 36; l++) {
-        cum[l] += cum[l - 1];
-    }
-    uint64_t best = UINT64_MAX, zero = cum[1], all = cum[35];
-    for (unsigned a = 1; a <= WIDTH_MAX - 2; a++) {
-        uint64_t ca = (cum[a + 1] - zero) * (2 + a);
-        for (unsigned b = a + 1; b <= WIDTH_MAX - 1 && ca < best; b++) {
-            uint64_t cb = ca + (cum[b + 1] - cum[a + 1]) * (3 + b);
-            for (unsigned c = b + 1; c <= WIDTH_MAX && cb < best; c++) {
-                uint64_t bits = zero + cb + (cum[c + 1] - cum[b + 1]) * (4 + c)
-                              + (all - cum[c + 1]) * 38;
-                if (bits < best) {
-                    best = bits;
-                    *w = (Widths){a, b, c};
-                }
-            }
-        }
-    }
-    return (size_t)((best + 7) / 8) + 4;
-}
-
-static void int_write(const float *v, uint32_t count, unsigned si, Widths tab, BitW *w)
-{
-    int64_t prev = 0;
-    for (uint32_t i = 0; i < count; i++) {
-        if (v[i] != v[i]) {
-            continue;
-        }
-        int64_t k = int_key(v[i], si);
-        uint64_t z = zz(k - prev);
-        unsigned len = bit_len(z);
-        prev = k;
-        if (len == 0) {
-            bw_put(w, 0, 1);
-        } else if (len <= tab.a) {
-            bw_put(w, (2ull << tab.a) | z, 2 + tab.a);
-        } else if (len <= tab.b) {
-            bw_put(w, (6ull << tab.b) | z, 3 + tab.b);
-        } else if (len <= tab.c) {
-            bw_put(w, (14ull << tab.c) | z, 4 + tab.c);
-        } else {
-            bw_put(w, (15u << 2) | (z >> 32), 6);
-            bw_put(w, z & 0xffffffffu, 32);
         }
     }
     bw_end(w);
@@ -371,9 +162,10 @@ size_t gorilla_encode(const GorillaPage *p, uint8_t *out, size_t cap)
         }
         present++;
     }
-    int mode = GORILLA_RAW, si = -1;
-    Widths widths = {0};
-    size_t vbytes = 4 * (size_t)present;
+    int mode = GORILLA_RAW;
+    IntPlan ip = {0};
+    RatioPlan rp = {0};
+    size_t vbytes = 4 * (size_t)present, m;
     if (!present) {
         mode = GORILLA_EMPTY;
         vbytes = 0;
@@ -387,20 +179,13 @@ size_t gorilla_encode(const GorillaPage *p, uint8_t *out, size_t cap)
             mode = GORILLA_XOR;
             vbytes = dry.n;
         }
-        size_t ib;
-        Widths w2;
-        int s2 = int_scale(v, p->count);
-        if (s2 >= 0 && (ib = int_plan(v, p->count, (unsigned)s2, &w2)) < vbytes) {
+        if ((m = gorilla_int_plan(v, p->count, vbytes, &ip)) < vbytes) {
             mode = GORILLA_INT;
-            vbytes = ib;
-            si = s2;
-            widths = w2;
+            vbytes = m;
         }
-        if ((ib = int_plan(v, p->count, SCALE_FBITS, &w2)) < vbytes) {
-            mode = GORILLA_INT;
-            vbytes = ib;
-            si = SCALE_FBITS;
-            widths = w2;
+        if ((m = gorilla_ratio_plan(v, p->count, vbytes, &rp)) < vbytes) {
+            mode = GORILLA_RATIO;
+            vbytes = m;
         }
     }
     size_t n = 0;
@@ -427,13 +212,10 @@ size_t gorilla_encode(const GorillaPage *p, uint8_t *out, size_t cap)
         xor_write(v, p->count, &w);
         break;
     case GORILLA_INT:
-        out[n] = (uint8_t)si;
-        out[n + 1] = (uint8_t)widths.a;
-        out[n + 2] = (uint8_t)widths.b;
-        out[n + 3] = (uint8_t)widths.c;
-        w.p += 4;
-        w.cap -= 4;
-        int_write(v, p->count, (unsigned)si, widths, &w);
+        gorilla_int_write(v, p->count, &ip, &w);
+        break;
+    case GORILLA_RATIO:
+        gorilla_ratio_write(v, p->count, &rp, &w);
         break;
     case GORILLA_RAW:
         for (uint32_t i = 0, j = 0; i < p->count; i++) {
@@ -531,42 +313,6 @@ static int xor_read(BitR *r, float *out, uint32_t count)
     return br_done(r) ? 0 : -1;
 }
 
-static int int_read(BitR *r, float *out, uint32_t count, unsigned si, Widths tab)
-{
-    int64_t k = 0;
-    for (uint32_t i = 0; i < count && !r->bad; i++) {
-        if (out[i] != out[i]) {
-            continue;
-        }
-        uint64_t z = 0;
-        if (br_get(r, 1)) {
-            if (!br_get(r, 1)) {
-                z = br_get(r, tab.a);
-            } else if (!br_get(r, 1)) {
-                z = br_get(r, tab.b);
-            } else if (!br_get(r, 1)) {
-                z = br_get(r, tab.c);
-            } else {
-                z = (uint64_t)br_get(r, 2) << 32;
-                z |= br_get(r, 32);
-            }
-        }
-        k += unzz(z);
-        if (si == SCALE_FBITS) {
-            if (k < 0 || k > (int64_t)UINT32_MAX) {
-                return -1;
-            }
-            out[i] = bitsf(unmono((uint32_t)k));
-            continue;
-        }
-        if (k <= -(int64_t)INT_LIMIT || k >= (int64_t)INT_LIMIT) {
-            return -1;
-        }
-        out[i] = (float)int_value(k, si);
-    }
-    return br_done(r) ? 0 : -1;
-}
-
 int gorilla_decode(const uint8_t *in, size_t len, GorillaHeader *h, float *out, uint32_t max)
 {
     size_t pos;
@@ -618,18 +364,11 @@ int gorilla_decode(const uint8_t *in, size_t len, GorillaHeader *h, float *out, 
         BitR r = {.p = in + pos, .n = rest};
         return xor_read(&r, out, count);
     }
-    case GORILLA_INT: {
-        if (rest < 4) {
-            return -1;
-        }
-        unsigned si = in[pos];
-        Widths tab = {in[pos + 1], in[pos + 2], in[pos + 3]};
-        if ((si >= NSCALES && si != SCALE_FBITS) || tab.a < 1 || tab.b <= tab.a
-            || tab.c <= tab.b || tab.c > WIDTH_MAX) {
-            return -1;
-        }
-        BitR r = {.p = in + pos + 4, .n = rest - 4};
-        return int_read(&r, out, count, si, tab);
+    case GORILLA_INT:
+    case GORILLA_RATIO: {
+        BitR r = {.p = in + pos, .n = rest};
+        return h->mode == GORILLA_INT ? gorilla_int_read(&r, out, count)
+                                      : gorilla_ratio_read(&r, out, count);
     }
     default:
         return -1;

@@ -22,8 +22,17 @@
 **            Scale index 0..11: key = v * scale (1, 2, 4, 8, 10, 16, 100, 1000, 1024, 1e4, 1e5,
 **            1e6), integers below 2^31 with an exact round trip checked when encoding; 15: key
 **            = the float's bits folded so that they grow with the value (close values, small
-**            deltas, even across a power of two where XOR is costly)
+**            deltas, even across a power of two where XOR is costly). Scale index | 0x10
+**            (format 2): the codes are of second differences (delta - previous delta, the
+**            first previous delta 0), for counters with a steady step
 **     RAW    4 bytes per value (the bound; chosen only when nothing else is smaller)
+**     RATIO  (format 2) each value as (float)(100.0 * b / t), b and t integers, 1 <= t <= 2^20,
+**            |b| < 2^31 - 1: the percentages of counter deltas collectors compute. A bit
+**            stream: u8 At, Bt, Ct, u8 Ab, Bb, Cb (widths as INT's), 5 bits L + L bits t0 (the
+**            first previous t; previous b starts at 0), then per present value the code above
+**            of zigzag(t - previous t), where '1111' means "raw" (32 float bits follow; the
+**            previous t and b stay), else the code of zigzag(b - llrint(previous b * t /
+**            previous t)) follows (the prediction is 0 when its magnitude reaches 2^31 - 1).
 ** The encoder tries the modes that apply and keeps the smallest. A decoded page gives back the
 ** exact float bits of every present value, and NAN for every empty slot.
 */
@@ -35,7 +44,8 @@
 
 #define GORILLA_MAX_POINTS 65535u
 
-enum { GORILLA_EMPTY, GORILLA_CONST, GORILLA_XOR, GORILLA_INT, GORILLA_RAW, GORILLA_MODES };
+enum { GORILLA_EMPTY, GORILLA_CONST, GORILLA_XOR, GORILLA_INT, GORILLA_RAW, GORILLA_RATIO,
+       GORILLA_MODES };
 
 typedef struct GorillaPage {
     int64_t first_t;            /* time of slot 0 */

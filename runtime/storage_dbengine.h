@@ -7,8 +7,11 @@
 **
 ** On-disk format, all integers little-endian; files live in <host dir>/dbengine/:
 **   data-NNNNNNNN.dbf  (NNNNNNNN = file number, 8 decimal digits, oldest = lowest)
-**     file header, 32 bytes: "SCDBDAT1" | u32 version 1 | u32 file number | u64 created (µs
-**       since the epoch) | u32 0 | u32 check of bytes [0, 28)
+**     file header, 32 bytes: "SCDBDAT1" | u32 version (DBE_VERSION; 1 is read too) | u32 file
+**       number | u64 created (µs since the epoch) | u32 0 | u32 check of bytes [0, 28).
+**       Version 2 added the RATIO page mode (gorilla.h): a version 1 file is read but never
+**       appended to (so a version 1 reader never meets a page it cannot decode); a newer
+**       version is refused with a log line
 **     then page records, each: u32 "SCPG" | u32 dimension number | u32 payload length |
 **       u32 check of the payload | u32 check of bytes [0, 16) of this header, then the payload
 **       (a gorilla.h page: first_t, update_every, count, empty-slot runs, values)
@@ -29,6 +32,7 @@
 
 #include "storage.h"
 
+#define DBE_VERSION 2u              /* of data files */
 #define DBE_PAGE_POINTS 1024u       /* slots of a full page */
 #define DBE_PAGE_SPAN 1800          /* s of slot time: an older open page (of >= DBE_OPEN_MIN
                                        slots) is written anyway */

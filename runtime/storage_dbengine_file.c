@@ -267,7 +267,7 @@ static int new_file(StorageHost *h)
     int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     uint64_t created = now_us();
     memcpy(hdr, "SCDBDAT1", 8);
-    put32(hdr + 8, 1);
+    put32(hdr + 8, DBE_VERSION);
     put32(hdr + 12, fileno);
     put64(hdr + 16, created);
     put32(hdr + 28, storage_dbe_check(hdr, 28));
@@ -461,11 +461,19 @@ static uint64_t scan_file(StorageHost *h, Scan *s, uint32_t fileno)
         unlink(path);
         return 0;
     }
-    if (pread(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr || memcmp(hdr, "SCDBDAT1", 8) != 0
-        || get32(hdr + 8) != 1 || get32(hdr + 12) != fileno
-        || storage_dbe_check(hdr, 28) != get32(hdr + 28)) {
-        log_line(LOG_ERR, "dbengine: '%s': %s, file ignored", path, memcmp(hdr, "SCDBDAT1", 8)
-                 ? "not a dbengine data file (wrong magic)" : "corrupt file header");
+    int good = pread(fd, hdr, sizeof hdr, 0) == (ssize_t)sizeof hdr
+               && memcmp(hdr, "SCDBDAT1", 8) == 0 && get32(hdr + 12) == fileno
+               && storage_dbe_check(hdr, 28) == get32(hdr + 28);
+    uint32_t version = get32(hdr + 8);
+    if (!good || version < 1 || version > DBE_VERSION) {
+        if (good) {
+            log_line(LOG_ERR, "dbengine: '%s': data file version %u, this streamd reads 1 to %u; "
+                     "file ignored", path, version, DBE_VERSION);
+        } else {
+            log_line(LOG_ERR, "dbengine: '%s': %s, file ignored", path,
+                     memcmp(hdr, "SCDBDAT1", 8) ? "not a dbengine data file (wrong magic)"
+                                                : "corrupt file header");
+        }
         storage_dbe_disk_add(h->disk, fileno, (uint64_t)st.st_mtime * 1000000u, size);
         close(fd);
         return 0;
@@ -514,7 +522,7 @@ static uint64_t scan_file(StorageHost *h, Scan *s, uint32_t fileno)
     }
     close(fd);
     storage_dbe_disk_add(h->disk, fileno, get64(hdr + 16), size);
-    return size;
+    return version == DBE_VERSION ? size : 0;    /* an older file is read, never appended to */
 }
 
 static int cmp_u32(const void *a, const void *b)

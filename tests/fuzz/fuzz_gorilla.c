@@ -1,10 +1,11 @@
 /*
-** fuzz_gorilla.c - libFuzzer target for runtime/gorilla.c, the dbengine page codec. Two uses of
-** the same bytes: (1) decoded as an encoded page: a refusal is fine, an accepted page must have
-** a sane header, re-encode within gorilla_bound and decode again to the same slots (NaN stays
-** empty, every value keeps its bits); (2) taken as a page to encode: 8 bytes first_t, 1 byte
-** update_every, then raw floats, which must round-trip exactly. ASan catches any read past the
-** exact-size input libFuzzer hands over.
+** fuzz_gorilla.c - libFuzzer target for runtime/gorilla*.c, the dbengine page codec. Three uses
+** of the same bytes: (1) decoded as an encoded page: a refusal is fine, an accepted page must
+** have a sane header, re-encode within gorilla_bound and decode again to the same slots (NaN
+** stays empty, every value keeps its bits); (2) taken as a page to encode: 8 bytes first_t, 1
+** byte update_every, then raw floats, which must round-trip exactly; (3) the bytes after those 9
+** as (numerator, denominator) pairs of percentages (the RATIO mode), which must round-trip too.
+** ASan catches any read past the exact-size input libFuzzer hands over.
 */
 #include <stddef.h>
 #include <stdint.h>
@@ -61,6 +62,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(&t, data, sizeof t);
         memcpy(in, data + 9, count * sizeof *in);
         GorillaPage p = {t, data[8] ? data[8] : 1, count, in};
+        round_trip(&p);
+        /* (3) the same bytes as percentages 100 * b / t of small integers, as collectors make
+           them (the RATIO mode), with a raw float wherever a byte pair says so */
+        count = (uint32_t)((size - 9) / 2);
+        count = count > GORILLA_MAX_POINTS ? GORILLA_MAX_POINTS : count;
+        for (uint32_t i = 0; i < count; i++) {
+            uint8_t b = data[9 + 2 * i], d = data[10 + 2 * i];
+            in[i] = d == 0xff ? (float)b * 0.37f
+                              : (float)(100.0 * (double)(int8_t)b / (double)(90 + d % 32));
+        }
+        p.count = count;
         round_trip(&p);
     }
     return 0;

@@ -1,6 +1,7 @@
 /*
 ** test_gorilla.c - cmocka tests for runtime/gorilla.c, the dbengine page codec: exact round
-** trips (float bits, -0, infinities, denormals, NaN as empty slots) for every mode, the mode the
+** trips (float bits, -0, infinities, denormals, NaN as empty slots) for every mode (RATIO: the
+** percentages collectors compute, with raw escapes in between), the mode the
 ** encoder picks for typical series, the size bound, headers (peek), and refusal of malformed
 ** input: every truncation, trailing bytes, bad header fields, and random byte flips (which
 ** must either decode to a well-formed page or be refused, never read out of bounds).
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 
 #include "gorilla.h"
+#include "gorilla_bits.h"
 #include "testutil.h"
 
 #define N 1024
@@ -39,6 +41,12 @@ static uint32_t bits(float f)
     uint32_t x;
     memcpy(&x, &f, 4);
     return x;
+}
+
+/* The percentage a collector computes from counter deltas B of T (percentage-of-*-row). */
+static float pct(int64_t b, int64_t t)
+{
+    return (float)(100.0 * (double)b / (double)t);
 }
 
 /* Encode VALS[0..count), decode, compare bit for bit; returns the encoded size. */
@@ -99,6 +107,14 @@ static void test_modes(void **state)
         vals[i] = (float)k / 100.0f;                /* two decimals: INT at scale 100 */
     }
     round_trip(0, 1, N, GORILLA_INT);
+    int64_t ms = 452467;
+    for (int i = 0; i < N; i++) {
+        ms += 1000 + (int64_t)(rnd() % 3) - 1;
+        vals[i] = (float)((double)ms / 1000.0);     /* uptime: second differences of INT */
+    }
+    size_t steady = round_trip(0, 1, N, GORILLA_INT);
+    assert_true(steady < N / 2);                    /* deltas would cost ~14 bits a slot */
+    assert_int_equal(buf[5] & 0x10, 0x10);          /* the scale byte's second-difference bit */
     for (int i = 0; i < N; i++) {
         vals[i] = 50.0f + (float)sin(i * 0.01) * 3.0f + (float)(rnd() % 1000) * 1e-4f;
     }
@@ -223,6 +239,31 @@ static void test_malformed(void **state)
     const uint8_t int_ok[] = {0x30, 0, 1, 1, 0, 4, 8, 16, 0xa8};   /* '10' + 4 bits: z = 10 */
     assert_int_equal(gorilla_decode(int_ok, sizeof int_ok, &h, back, N), 0);
     assert_true(back[0] == 5.0f);
+    /* second differences: 5, then +0 on the step of 5 -> 10 (without the bit: 5, 5); a scale
+       of 14 | 0x10 and an unknown bit are bad */
+    const uint8_t int_dod[] = {0x30, 0, 1, 2, 0x10, 4, 8, 16, 0xa8};
+    assert_int_equal(gorilla_decode(int_dod, sizeof int_dod, &h, back, N), 0);
+    assert_true(back[0] == 5.0f && back[1] == 10.0f);
+    const uint8_t int_dod_bad[] = {0x30, 0, 1, 2, 0x1e, 4, 8, 16, 0xa8};
+    assert_int_equal(gorilla_decode(int_dod_bad, sizeof int_dod_bad, &h, back, N), -1);
+    const uint8_t int_flag_bad[] = {0x30, 0, 1, 2, 0x20, 4, 8, 16, 0xa8};
+    assert_int_equal(gorilla_decode(int_flag_bad, sizeof int_flag_bad, &h, back, N), -1);
+    /* RATIO: widths (1,2,3) for t, (2,4,8) for b; t0 = 100 (L = 7); one value: t delta 0,
+       b = 0 + zigzag 100 = 50 -> 50 % */
+    const uint8_t ratio_ok[] = {0x50, 0, 1, 1, 1, 2, 3, 2, 4, 8, 0x3e, 0x47, 0x32, 0x00};
+    assert_int_equal(gorilla_decode(ratio_ok, sizeof ratio_ok, &h, back, N), 0);
+    assert_true(back[0] == 50.0f);
+    const uint8_t ratio_t0_zero[] = {0x50, 0, 1, 1, 1, 2, 3, 2, 4, 8, 0x03, 0x99, 0x00};
+    assert_int_equal(gorilla_decode(ratio_t0_zero, sizeof ratio_t0_zero, &h, back, N), -1);
+    const uint8_t ratio_t0_big[] = {0x50, 0, 1, 1, 1, 2, 3, 2, 4, 8, 0xac, 0, 0, 0x5c, 0xc8};
+    assert_int_equal(gorilla_decode(ratio_t0_big, sizeof ratio_t0_big, &h, back, N), -1);
+    const uint8_t ratio_t_low[] = {0x50, 0, 1, 1, 1, 2, 3, 2, 4, 8, 0x0e, 0x80};
+    assert_int_equal(gorilla_decode(ratio_t_low, sizeof ratio_t_low, &h, back, N), -1);
+    const uint8_t ratio_widths[] = {0x50, 0, 1, 1, 1, 2, 3, 2, 2, 8, 0x3e, 0x47, 0x32, 0x00};
+    assert_int_equal(gorilla_decode(ratio_widths, sizeof ratio_widths, &h, back, N), -1);
+    const uint8_t ratio_raw[] = {0x50, 0, 1, 1, 1, 2, 3, 2, 4, 8, 0x3e, 0x4f, 0x80, 0, 0, 0};
+    assert_int_equal(gorilla_decode(ratio_raw, sizeof ratio_raw, &h, back, N), 0);
+    assert_int_equal(bits(back[0]), 0x80000000u);             /* the escape: -0 raw */
     assert_int_equal(gorilla_peek(NULL, 0, &h), -1);
 }
 
@@ -231,10 +272,11 @@ static void test_flips(void **state)
     (void)state;
     for (int round = 0; round < 2000; round++) {
         uint32_t count = 1 + rnd() % 300;
-        int kind = (int)(rnd() % 4);
+        int kind = (int)(rnd() % 5);
         for (uint32_t i = 0; i < count; i++) {
             vals[i] = rnd() % 7 == 0 ? NAN : kind == 0 ? (float)(rnd() % 50)
-                    : kind == 1 ? (float)i * 0.25f : kind == 2 ? (float)rnd() * 1e-3f : 3.0f;
+                    : kind == 1 ? (float)i * 0.25f : kind == 2 ? (float)rnd() * 1e-3f
+                    : kind == 3 ? pct(rnd() % 30, 99 + rnd() % 3) : 3.0f;
         }
         GorillaPage p = {rnd(), 1 + rnd() % 10, count, vals};
         size_t n = gorilla_encode(&p, buf, sizeof buf);
@@ -248,6 +290,104 @@ static void test_flips(void **state)
             }
             free(copy);
         }
+    }
+}
+
+/* RATIO: CPU-like percentages round-trip bit for bit and cost far less than the float bits;
+   values that are no such ratio (interpolated, -0, infinities, NaN gaps) go raw in between. */
+static void test_ratio_mode(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < 6; kind++) {
+        size_t total = 0;
+        for (int page = 0; page < 20; page++) {
+            int64_t b = 0;
+            for (int i = 0; i < N; i++) {
+                int64_t t = 100 + (int64_t)(rnd() % 3) - 1;
+                b = kind == 1 ? t - (int64_t)(rnd() % 10)           /* idle */
+                  : kind == 2 ? (rnd() % 20 ? 0 : 1 + rnd() % 3)     /* iowait: mostly 0 */
+                  : kind == 3 ? -(int64_t)(rnd() % 9)                /* negative */
+                  : (int64_t)(rnd() % 9);                            /* user */
+                if (kind == 4) {                                     /* whole-system row */
+                    t = 200 + (int64_t)(rnd() % 5) - 2;
+                    b = (int64_t)(rnd() % 40);
+                }
+                vals[i] = pct(b, t);
+                if (kind == 5) {                                     /* t doubles, halves */
+                    t = i % 300 < 100 ? 100 : i % 300 < 200 ? 200 : 50;
+                    vals[i] = rnd() % 50 == 0 ? 33.3333f : rnd() % 60 == 0 ? NAN
+                            : rnd() % 70 == 0 ? -0.0f : rnd() % 80 == 0 ? INFINITY
+                            : pct((int64_t)(rnd() % (uint32_t)t), t);
+                }
+            }
+            total += round_trip(page * N, 1, N, kind == 2 ? -1 : GORILLA_RATIO);
+        }
+        double bps = (double)total / (20.0 * N);
+        printf("gorilla ratio kind %d: %.3f bytes/sample\n", kind, bps);
+        assert_true(bps < (kind == 2 ? 0.4 : 1.8));
+    }
+    /* one slot, a first value of 0, a first value that is no ratio */
+    vals[0] = pct(37, 101);
+    round_trip(0, 1, 1, -1);
+    vals[0] = 0.0f;
+    vals[1] = pct(37, 101);
+    vals[2] = pct(36, 99);
+    round_trip(0, 1, 3, -1);
+    vals[0] = 1.0f / 3.0f;
+    round_trip(0, 1, 3, -1);
+    /* denominators near the encoder's search limit and above it */
+    for (int i = 0; i < N; i++) {
+        int64_t t = i < N / 2 ? 4093 : 9973;
+        vals[i] = pct((int64_t)(rnd() % (uint32_t)t), t);
+    }
+    round_trip(0, 1, N, -1);
+}
+
+/* The cheapest widths of the delta code, against a search of every (A, B, C). */
+static uint64_t code_bits(const uint64_t *cnt, Widths w, int long_form)
+{
+    uint64_t bits = 0;
+    for (unsigned l = 0; l <= CODE_LONG; l++) {
+        uint64_t n = cnt[l];
+        if (!n) {
+            continue;
+        }
+        if (!long_form && l > w.c) {
+            return UINT64_MAX;
+        }
+        bits += n * (l == 0 ? 1 : l <= w.a ? 2 + w.a : l <= w.b ? 3 + w.b : l <= w.c ? 4 + w.c
+                     : 4 + CODE_LONG);
+    }
+    return bits;
+}
+
+static void test_code_plan(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 500; round++) {
+        uint64_t cnt[CODE_LONG + 1] = {0};
+        unsigned longest = rnd() % (CODE_LONG + 1);
+        int long_form = longest > CODE_WIDTH_MAX || rnd() % 2;
+        for (int k = 0; k < 1 + (int)(rnd() % 6); k++) {
+            cnt[rnd() % (longest + 1)] += 1 + rnd() % 100;
+        }
+        uint64_t best = UINT64_MAX, b;
+        for (unsigned x = 1; x <= CODE_WIDTH_MAX - 2; x++) {
+            for (unsigned y = x + 1; y <= CODE_WIDTH_MAX - 1; y++) {
+                for (unsigned z = y + 1; z <= CODE_WIDTH_MAX; z++) {
+                    if ((b = code_bits(cnt, (Widths){x, y, z}, long_form)) < best) {
+                        best = b;
+                    }
+                }
+            }
+        }
+        CodeHist h = {{0}};
+        for (unsigned l = 0; l <= CODE_LONG; l++) {
+            h.cum[l + 1] = cnt[l];
+        }
+        Widths w;
+        assert_int_equal(gorilla_code_plan(&h, long_form, &w), best);
+        assert_int_equal(code_bits(cnt, w, long_form), best);
     }
 }
 
@@ -286,6 +426,8 @@ int main(void)
         cmocka_unit_test(test_invalid_encode),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_flips),
+        cmocka_unit_test(test_ratio_mode),
+        cmocka_unit_test(test_code_plan),
         cmocka_unit_test(test_ratio),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,8 @@
 ** read: a flipped byte in a page's payload and in a record header (that page skipped),
 ** truncation at several lengths (torn tail), shorter than a header, zero-length (removed), wrong
 ** magic (ignored, left in place), a damaged dimension registry (its pages unreachable, never
-** given to another dimension) and a registry with a wrong magic.
+** given to another dimension) and a registry with a wrong magic; data file versions (an older
+** one read, never appended to; a newer one refused).
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -364,11 +365,70 @@ static void test_corruption(void **state)
     rm_tree(root);
 }
 
+/* Rewrite the version of data file PATH (and the header's check, so only the version differs). */
+static void set_version(const char *path, uint32_t version)
+{
+    uint8_t hdr[DBE_FILE_HDR];
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fread(hdr, 1, sizeof hdr, f), sizeof hdr);
+    for (int i = 0; i < 4; i++) {
+        hdr[8 + i] = (uint8_t)(version >> (8 * i));
+    }
+    uint32_t check = storage_dbe_check(hdr, 28);
+    for (int i = 0; i < 4; i++) {
+        hdr[28 + i] = (uint8_t)(check >> (8 * i));
+    }
+    fseek(f, 0, SEEK_SET);
+    assert_int_equal(fwrite(hdr, 1, sizeof hdr, f), sizeof hdr);
+    fclose(f);
+}
+
+/* Data file versions: 1 (before the RATIO page mode) is read but never appended to; a version
+   newer than this build's is refused with a log line and left in place. */
+static void test_versions(void **state)
+{
+    (void)state;
+    char *root = testutil_temp_dir("dbe_ver");
+    struct stat before, after;
+    log_to(root);
+    make_data(root, "v1");
+    set_version(data_file(root, "v1", 1), 1);
+    assert_int_equal(verify_data(root, "v1"), 0);
+    assert_int_equal(stat(data_file(root, "v1", 1), &before), 0);
+    StorageHost *h = open_db(root, "v1");
+    StorageDim *a = db->create_dim(h, "c", "a", 1);
+    const int64_t t1 = CT0 + CPAGES * (int64_t)DBE_PAGE_POINTS;
+    for (int64_t t = t1; t < t1 + DBE_PAGE_POINTS; t++) {
+        db->append(a, t, value(2, t));
+    }
+    db->close_host(h);
+    assert_int_equal(stat(data_file(root, "v1", 1), &after), 0);
+    assert_int_equal(after.st_size, before.st_size);
+    assert_int_equal(access(data_file(root, "v1", 2), F_OK), 0);
+    h = open_db(root, "v1");
+    a = db->create_dim(h, "c", "a", 1);
+    StoragePoint p[2];
+    assert_int_equal(db->query(a, t1 - 1, t1, p, 2), 2);      /* across the two files */
+    assert_true((float)p[0].v == (float)value(2, t1 - 1) && (float)p[1].v == (float)value(2, t1));
+    db->close_host(h);
+    assert_false(log_has("ERROR"));
+
+    make_data(root, "v3");
+    set_version(data_file(root, "v3", 1), DBE_VERSION + 1);
+    assert_int_equal(verify_data(root, "v3"), 2 * CPAGES * DBE_PAGE_POINTS);
+    assert_true(log_has("data file version 3, this streamd reads 1 to 2; file ignored"));
+    assert_int_equal(access(data_file(root, "v3", 1), F_OK), 0);
+    log_open(NULL);
+    rm_tree(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kill9),
         cmocka_unit_test(test_corruption),
+        cmocka_unit_test(test_versions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

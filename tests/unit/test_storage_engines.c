@@ -2,8 +2,9 @@
 ** test_storage_engines.c - every storage engine answers the same queries the same way for the
 ** same appended data (issue 7's "one shared test"), and the persistent ones (save, map,
 ** dbengine) give it back unchanged after close + reopen. The data: a constant, a counter-like
-** ramp, a noisy gauge, gaps (skipped slots and NAN), update_every 1 and 3, more points than one
-** ram ring of history 600 holds (so every engine must keep at least the newest 600).
+** ramp, a noisy gauge, gaps (skipped slots and NAN), CPU-like percentages of small integers
+** (dbengine's RATIO pages), update_every 1 and 3, more points than one ram ring of history 600
+** holds (so every engine must keep at least the newest 600).
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,7 +30,7 @@ typedef struct Series {
 
 static const Series series[] = {
     { "eng.a", "constant", 1 }, { "eng.a", "ramp", 1 }, { "eng.a", "noisy", 1 },
-    { "eng.b", "gappy", 3 },
+    { "eng.b", "gappy", 3 }, { "eng.c", "percent", 1 },
 };
 #define NSERIES (sizeof series / sizeof series[0])
 
@@ -42,8 +43,11 @@ static double value(size_t s, int64_t i)
         return (double)i * 0.5;
     case 2:
         return sin((double)i / 7.0) * 100.0 + (double)((i * 7919) % 13);
-    default:
+    case 3:
         return i % 17 == 0 ? NAN : (double)(i % 1000) / 8.0;
+    default:        /* a CPU percentage 100 * b / t (dbengine's RATIO pages), some not */
+        return i % 101 == 0 ? sin((double)i) * 50.0 + 50.0
+                            : 100.0 * (double)((i * 7919) % 23) / (double)(99 + i % 3);
     }
 }
 
