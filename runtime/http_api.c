@@ -19,7 +19,7 @@
 **  - info: "alarms" are all 0, "functions" is empty, "cloud-*"/"agent-claimed"/"aclk-available"
 **    are false, analytics fields we do not track are null; "hosts-available", "charts-count",
 **    "metrics-count" are numbers; "memory-mode"/"stream-enabled" describe the node's own host;
-**    an extra "streamd" object carries the host's effective per-child settings (policy; the
+**    an extra "streamd" object (http_api_streamd.c) carries the host's effective settings (the
 **    proxy API key masked to its first 8 and last 4 characters), its sender (upstream link,
 **    null when it is not streamed) and its receiver state (null for the node's own host);
 **    "ml-info" is left out;
@@ -34,7 +34,6 @@
 #include <string.h>
 
 #include "policy_format.h"
-#include "sender.h"
 
 static const char *version_of(const RrdHost *h)
 {
@@ -42,7 +41,7 @@ static const char *version_of(const RrdHost *h)
                                                        : HTTP_API_COMPAT_VERSION;
 }
 
-static int host_update_every(const RrdHost *h)
+int http_api_update_every(const RrdHost *h)
 {
     int ue = h->update_every > 0 ? h->update_every : h->cfg.update_every;
     return ue > 0 ? ue : 1;
@@ -55,8 +54,8 @@ static int chart_viewable(const RrdHost *h, const RrdChart *c)
            h->cfg.memory_mode != POLICY_MODE_NONE;
 }
 
-/* IND "KEY": "VALUE" (VALUE JSON-escaped; NULL prints null), then TAIL. */
-static void kv_str(Sbuf *b, const char *ind, const char *key, const char *val, const char *tail)
+void http_api_kv_str(Sbuf *b, const char *ind, const char *key, const char *val,
+                     const char *tail)
 {
     sbuf_printf(b, "%s\"%s\": ", ind, key);
     if (val) {
@@ -102,24 +101,24 @@ static void chart_json(Sbuf *b, const RrdHost *h, const RrdChart *c, size_t *ndi
     int ct = c->chart_type >= 0 && c->chart_type <= RRD_CHART_STACKED ? c->chart_type : 0;
     const char *I = "\t\t\t";
     sbuf_puts(b, "\t\t{\n");
-    kv_str(b, I, "id", c->id, ",\n");
-    kv_str(b, I, "name", c->name, ",\n");
-    kv_str(b, I, "type", c->type, ",\n");
-    kv_str(b, I, "family", c->family, ",\n");
-    kv_str(b, I, "context", c->context, ",\n");
+    http_api_kv_str(b, I, "id", c->id, ",\n");
+    http_api_kv_str(b, I, "name", c->name, ",\n");
+    http_api_kv_str(b, I, "type", c->type, ",\n");
+    http_api_kv_str(b, I, "family", c->family, ",\n");
+    http_api_kv_str(b, I, "context", c->context, ",\n");
     sbuf_puts(b, "\t\t\t\"title\": \"");
     sbuf_json_esc(b, c->title);
     sbuf_puts(b, " (");
     sbuf_json_esc(b, c->name);
     sbuf_puts(b, ")\",\n");
     sbuf_printf(b, "\t\t\t\"priority\": %ld,\n", c->priority);
-    kv_str(b, I, "plugin", c->plugin, ",\n");
-    kv_str(b, I, "module", c->module, ",\n");
-    kv_str(b, I, "units", c->units, ",\n");
+    http_api_kv_str(b, I, "plugin", c->plugin, ",\n");
+    http_api_kv_str(b, I, "module", c->module, ",\n");
+    http_api_kv_str(b, I, "units", c->units, ",\n");
     sbuf_puts(b, "\t\t\t\"data_url\": \"/api/v1/data?chart=");
     sbuf_json_esc(b, c->name);
     sbuf_puts(b, "\",\n");
-    kv_str(b, I, "chart_type", chart_type_names[ct], ",\n");
+    http_api_kv_str(b, I, "chart_type", chart_type_names[ct], ",\n");
     sbuf_printf(b, "\t\t\t\"duration\": %lld,\n", (long long)(last - first + c->update_every));
     sbuf_printf(b, "\t\t\t\"first_entry\": %lld,\n", (long long)first);
     sbuf_printf(b, "\t\t\t\"last_entry\": %lld,\n", (long long)last);
@@ -201,14 +200,14 @@ static void api_charts(RrdDb *db, RrdHost *h, HttpApiResponse *out)
 
     pthread_mutex_lock(&h->lock);
     sbuf_puts(b, "{\n");
-    kv_str(b, "\t", "hostname", h->hostname, "");
-    kv_str(b, ",\n\t", "version", version_of(h), "");
-    kv_str(b, ",\n\t", "release_channel", "stable", "");
-    kv_str(b, ",\n\t", "os", h->os ? h->os : "linux", "");
-    kv_str(b, ",\n\t", "timezone", h->timezone ? h->timezone : "unknown", "");
-    sbuf_printf(b, ",\n\t\"update_every\": %d", host_update_every(h));
+    http_api_kv_str(b, "\t", "hostname", h->hostname, "");
+    http_api_kv_str(b, ",\n\t", "version", version_of(h), "");
+    http_api_kv_str(b, ",\n\t", "release_channel", "stable", "");
+    http_api_kv_str(b, ",\n\t", "os", h->os ? h->os : "linux", "");
+    http_api_kv_str(b, ",\n\t", "timezone", h->timezone ? h->timezone : "unknown", "");
+    sbuf_printf(b, ",\n\t\"update_every\": %d", http_api_update_every(h));
     sbuf_printf(b, ",\n\t\"history\": %ld", h->cfg.history);
-    kv_str(b, ",\n\t", "memory_mode", http_api_mode_name(h->cfg.memory_mode), "");
+    http_api_kv_str(b, ",\n\t", "memory_mode", http_api_mode_name(h->cfg.memory_mode), "");
     sbuf_puts(b, ",\n\t\"custom_info\": \"\",\n\t\"charts\": {");
     size_t count = 0, ndims = 0;
     for (const RrdChart *c = h->charts; c; c = c->next) {
@@ -347,90 +346,6 @@ static void info_collectors(Sbuf *b, const RrdHost *h)
     free(set);
 }
 
-/* KEY masked for display: the first 8 and last 4 characters kept, '-' kept, the rest '*'. */
-static void masked_key(Sbuf *b, const char *key)
-{
-    size_t n = strlen(key);
-    sbuf_putc(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        char c = key[i];
-        char m[2] = {(n >= 16 && (i < 8 || i + 4 >= n)) || c == '-' ? c : '*', 0};
-        sbuf_json_esc(b, m);
-    }
-    sbuf_putc(b, '"');
-}
-
-static const char *opt_str(const char *s)
-{
-    return s && s[0] ? s : NULL;
-}
-
-/* "sender": where H is streamed upstream (its own host, or a proxied child), or null. */
-static void info_sender(Sbuf *b, RrdHost *h)
-{
-    SenderStats st;
-    if (sender_stats(h, &st) != 0) {
-        sbuf_puts(b, "\t\t\"sender\": null,\n");
-        return;
-    }
-    sbuf_printf(b, "\t\t\"sender\": {\n\t\t\t\"connected\": %s,\n", st.connected ? "true" : "false");
-    kv_str(b, "\t\t\t", "destination", st.connected ? st.connected_to : NULL, ",\n");
-    sbuf_printf(b, "\t\t\t\"connections\": %llu,\n\t\t\t\"bytes_sent\": %llu,\n"
-                   "\t\t\t\"buffer_full\": %llu,\n\t\t\t\"buffer_used\": %zu,\n"
-                   "\t\t\t\"buffer_max\": %zu\n\t\t},\n",
-                (unsigned long long)st.connections, (unsigned long long)st.bytes_sent,
-                (unsigned long long)st.buffer_full, st.buffer_used, st.buffer_max);
-}
-
-/* The "streamd" object: H's effective settings from the policy, its sender and its receiver
-   state. */
-static void info_streamd(Sbuf *b, const RrdHost *h, int64_t now_s)
-{
-    static const char *const health[] = {"no", "yes", "auto"};
-    const RrdHostConfig *cfg = &h->cfg;
-    const char *I = "\t\t";
-    sbuf_puts(b, "\t\"streamd\": {\n");
-    kv_str(b, I, "memory_mode", http_api_mode_name(cfg->memory_mode), ",\n");
-    kv_str(b, I, "storage_engine", h->ops ? h->ops->name : NULL, ",\n");
-    sbuf_printf(b, "\t\t\"history\": %ld,\n\t\t\"update_every\": %d,\n", cfg->history,
-                host_update_every(h));
-    kv_str(b, I, "health", cfg->health >= 0 && cfg->health <= 2 ? health[cfg->health] : "auto",
-           ",\n");
-    sbuf_printf(b, "\t\t\"postpone_alarms\": %ld,\n\t\t\"proxy_enabled\": %s,\n",
-                cfg->postpone_alarms, cfg->proxy_enabled ? "true" : "false");
-    kv_str(b, I, "proxy_destination", opt_str(cfg->proxy_destination), ",\n");
-    sbuf_puts(b, "\t\t\"proxy_api_key\": ");
-    if (opt_str(cfg->proxy_api_key)) {
-        masked_key(b, cfg->proxy_api_key);
-    } else {
-        sbuf_puts(b, "null");
-    }
-    kv_str(b, ",\n\t\t", "proxy_send_charts", opt_str(cfg->proxy_send_charts), ",\n");
-    info_sender(b, (RrdHost *)h);
-    if (h->is_localhost) {
-        sbuf_puts(b, "\t\t\"receiver\": null\n\t}\n");
-        return;
-    }
-    sbuf_printf(b, "\t\t\"receiver\": {\n\t\t\t\"connected\": %s,\n\t\t\t\"connections\": %ld,\n"
-                   "\t\t\t\"updates\": %llu,\n\t\t\t\"capabilities\": %llu,\n",
-                h->connected ? "true" : "false", h->connections,
-                (unsigned long long)h->updates, (unsigned long long)h->capabilities);
-    const char *names[] = {"last_data_age", "connected_since", "disconnected_since"};
-    int64_t vals[] = {h->last_data_s > 0 ? now_s - h->last_data_s : -1,
-                      h->connected_since_s > 0 ? h->connected_since_s : -1,
-                      h->disconnected_since_s > 0 ? h->disconnected_since_s : -1};
-    for (size_t i = 0; i < 3; i++) {
-        sbuf_printf(b, "\t\t\t\"%s\": ", names[i]);
-        if (vals[i] >= 0) {
-            sbuf_printf(b, "%lld", (long long)vals[i]);
-        } else {
-            sbuf_puts(b, "null");
-        }
-        sbuf_puts(b, i < 2 ? ",\n" : "\n");
-    }
-    sbuf_puts(b, "\t\t}\n\t}\n");
-}
-
 static void api_info(RrdDb *db, RrdHost *h, int64_t now_s, HttpApiResponse *out)
 {
     Sbuf *b = &out->body;
@@ -451,8 +366,8 @@ static void api_info(RrdDb *db, RrdHost *h, int64_t now_s, HttpApiResponse *out)
 
     pthread_mutex_lock(&h->lock);
     sbuf_puts(b, "{\n");
-    kv_str(b, "\t", "version", version_of(h), ",\n");
-    kv_str(b, "\t", "uid", h->guid, ",\n");
+    http_api_kv_str(b, "\t", "version", version_of(h), ",\n");
+    http_api_kv_str(b, "\t", "uid", h->guid, ",\n");
     if (mirrored.overflow) {
         b->overflow = 1;
     }
@@ -466,7 +381,7 @@ static void api_info(RrdDb *db, RrdHost *h, int64_t now_s, HttpApiResponse *out)
             v = label_get(&h->system_info, r->alt);
         }
         if (v || r->always) {
-            kv_str(b, "\t", r->key, v ? v : "", ",\n");
+            http_api_kv_str(b, "\t", r->key, v ? v : "", ",\n");
         }
     }
     sbuf_puts(b, "\t\"host_labels\": {\n");
@@ -494,7 +409,7 @@ static void api_info(RrdDb *db, RrdHost *h, int64_t now_s, HttpApiResponse *out)
                    "\t\"metrics-count\": %zu,\n",
                 http_api_mode_name(local_mode), local_proxy ? "true" : "false", nhosts, ncharts,
                 nmetrics);
-    info_streamd(b, h, now_s);
+    http_api_info_streamd(b, h, now_s);
     pthread_mutex_unlock(&h->lock);
     sbuf_putc(b, '}');
     sbuf_free(&mirrored);

@@ -68,6 +68,13 @@ size_t http_api_fmt_number(char *buf, double v);
 void http_api_chart_range(const RrdHost *h, const RrdChart *c, int64_t *first, int64_t *last);
 /* Netdata's name of memory mode MODE (POLICY_MODE_*). */
 const char *http_api_mode_name(int mode);
+/* IND "KEY": "VALUE" (VALUE JSON-escaped; NULL prints null), then TAIL. */
+void http_api_kv_str(Sbuf *b, const char *ind, const char *key, const char *val,
+                     const char *tail);
+/* The host's update every: the child's, else the node default, at least 1. */
+int http_api_update_every(const RrdHost *h);
+/* The "streamd" object of /api/v1/info for H (host lock held). */
+void http_api_info_streamd(Sbuf *b, const RrdHost *h, int64_t now_s);
 
 /* Netdata's simple_pattern_matches: PAT is words split by ",|" and whitespace, '*' matches any
    run, a '!' word excludes; the first word that matches TEXT decides; none: 0. */

@@ -1,8 +1,8 @@
 /*
 ** rrd.c - the metrics model of streamd: the host registry, a host's charts (hash table by
 ** "type.id") and dimensions, and how a CHART/DIMENSION definition from a child is read into them
-** (Netdata 1.37.1 pluginsd_chart/pluginsd_dimension and the rrdset/rrddim constructors), plus
-** label lists. It does not parse the wire (ingest.c hands it decoded fields), does no collection
+** (Netdata 1.37.1 pluginsd_chart/pluginsd_dimension and the rrdset/rrddim constructors). Label
+** lists are rrd_labels.c's. It does not parse the wire (ingest.c hands it decoded fields), does no collection
 ** arithmetic (rrd_collect.c) and stores no samples (the storage engine of the host does).
 **
 ** Memory: every string is a private heap copy; charts and dimensions live until rrd_db_free.
@@ -38,66 +38,6 @@ static int set_str(char **dst, const char *s)
 static int empty(const char *s)
 {
     return !s || !*s;
-}
-
-/* ---- labels ---------------------------------------------------------------------------------- */
-
-/*
-** Set NAME=VALUE in L, replacing the value and source of an entry with the same name, else
-** appending. Copies both strings. Returns 0, or -1 when L already holds RRD_MAX_LABELS entries
-** or memory runs out (L is unchanged then).
-*/
-int rrd_labels_set(RrdLabels *l, const char *name, const char *value, uint32_t source)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        if (strcmp(l->v[i].name, name) == 0) {
-            if (set_str(&l->v[i].value, value) != 0) {
-                return -1;
-            }
-            l->v[i].source = source;
-            return 0;
-        }
-    }
-    if (l->n >= RRD_MAX_LABELS) {
-        return -1;
-    }
-    RrdLabel *v = realloc(l->v, (l->n + 1) * sizeof *v);
-    if (!v) {
-        return -1;
-    }
-    l->v = v;
-    RrdLabel *e = &v[l->n];
-    e->name = dup_str(name);
-    e->value = dup_str(value);
-    e->source = source;
-    if (!e->name || !e->value) {
-        free(e->name);
-        free(e->value);
-        return -1;
-    }
-    l->n++;
-    return 0;
-}
-
-/* Free every entry of L and leave it empty (L itself is the caller's). */
-void rrd_labels_clear(RrdLabels *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->v[i].name);
-        free(l->v[i].value);
-    }
-    free(l->v);
-    l->v = NULL;
-    l->n = 0;
-}
-
-/* Replace DST's entries by STAGED's (moved, not copied); STAGED is left empty. */
-void rrd_labels_commit(RrdLabels *dst, RrdLabels *staged)
-{
-    rrd_labels_clear(dst);
-    *dst = *staged;
-    staged->v = NULL;
-    staged->n = 0;
 }
 
 /* ---- registry --------------------------------------------------------------------------------- */
