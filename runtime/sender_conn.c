@@ -411,6 +411,7 @@ static void established(Sender *s, int64_t now, int32_t version)
     s->sent_on_conn = 0;
     s->send_attempts = 0;
     s->rd_len = 0;
+    s->unknown_lines = 0;
     log_line(LOG_INFO, "STREAM %s [send to %s]: enabling metrics streaming...", s->hostname,
              s->connected_to);
 }
@@ -426,8 +427,19 @@ static void parent_lines(Sender *s)
         char word[64];
         size_t k = strspn(p, " \t\r\"'");
         snprintf(word, sizeof word, "%.*s", (int)strcspn(p + k, " \t\r\"'"), p + k);
-        log_line(LOG_ERR, "STREAM %s [send to %s] received unknown command over connection: %s",
-                 s->hostname, s->connected_to, *word ? word : "(unset)");
+        for (char *w = word; *w; w++) {
+            *w = *w < 0x20 || *w == 0x7f ? '?' : *w;   /* the parent's bytes, not our log's */
+        }
+        /* a parent may send anything: the first lines are logged as 1.37.1 logs them, the
+           rest only counted, so a hostile parent cannot fill the log */
+        if (++s->unknown_lines <= SENDER_LOG_UNKNOWN) {
+            log_line(LOG_ERR, "STREAM %s [send to %s] received unknown command over connection: "
+                     "%s", s->hostname, s->connected_to, *word ? word : "(unset)");
+            if (s->unknown_lines == SENDER_LOG_UNKNOWN) {
+                log_line(LOG_ERR, "STREAM %s [send to %s] further unknown commands on this "
+                         "connection are not logged", s->hostname, s->connected_to);
+            }
+        }
         p = nl + 1;
     }
     if (p < end && p != s->rd) {

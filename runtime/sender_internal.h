@@ -21,6 +21,7 @@ enum { SS_IDLE, SS_CONNECTING, SS_TLS, SS_REQUEST, SS_REPLY, SS_STREAMING };
 
 #define SENDER_REPLY_MAX 8192    /* 1.37.1 reads the reply into an 8 KiB buffer */
 #define SENDER_READ_MAX 8192     /* parent -> child lines */
+#define SENDER_LOG_UNKNOWN 10    /* parent lines logged per connection */
 
 struct Sender {
     SenderLoop *loop;
@@ -58,6 +59,7 @@ struct Sender {
     size_t reply_len;
     char rd[SENDER_READ_MAX + 1];
     size_t rd_len;
+    unsigned long unknown_lines; /* parent lines seen on this connection */
     uint64_t sent_on_conn, send_attempts;
     struct Sender *next;
 };

@@ -232,6 +232,12 @@ class FakeParent:
             self.requests.append(req)
             if self.reply == b"PROMPT-STALL":
                 c.sendall(b"Hit me baby, push them over with the version=64")
+            elif self.reply == b"PROMPT-GARBAGE":
+                c.sendall(b"Hit me baby, push them over with the version=64")
+                time.sleep(0.3)
+                c.sendall(b"".join(b"FUNCTION tx%d 10 \"hack\x1b[2J\"\n" % i for i in range(500))
+                          + b"X" * 20000 + b"\n")
+                threading.Thread(target=self.record, args=(c,), daemon=True).start()
             elif self.reply == b"PROMPT-READ":
                 c.sendall(b"Hit me baby, push them over with the version=64")
                 threading.Thread(target=self.record, args=(c,), daemon=True).start()
@@ -420,6 +426,29 @@ def test_stream_text(tmp):
         fake.close()
 
 
+def test_hostile_parent(tmp):
+    """A parent that answers with 500 lines and a 20 KB line: logged 10 times, then counted;
+    no control byte reaches the log; the stream goes on."""
+    fport, cport = free_port(), free_port()
+    fake = FakeParent(fport, b"PROMPT-GARBAGE")
+    net, st = child_confs(cport, f"127.0.0.1:{fport}")
+    pol, c = compile_policy(tmp, "hostile", net, st, CHILD_GUID)
+    child = Streamd(pol, cport, os.path.join(tmp, "hostile.log"))
+    try:
+        check(child.start(), "hostile: child starts")
+        poll(lambda: fake.stream.count(b'BEGIN "system.cpu"') >= 3, 10)
+        log = child.logtext()
+        n = log.count("received unknown command over connection: FUNCTION")
+        check(n == 10 and "further unknown commands on this connection are not logged" in log,
+              f"500 parent lines: 10 logged, then one notice ({n})")
+        check("\x1b" not in log, "no control byte from the parent reaches the log")
+        check(fake.count == 1 and fake.stream.count(b'BEGIN "system.cpu"') >= 3,
+              "the stream goes on over the same connection")
+    finally:
+        stop_ok(child, "the child")
+        fake.close()
+
+
 def test_transports(tmp):
     """unix: and bracketed IPv6 with %interface destinations."""
     pport = free_port(socket.AF_INET6, "::1")
@@ -544,6 +573,7 @@ def main():
         test_failover_and_restart(tmp)
         test_refusals(tmp)
         test_stream_text(tmp)
+        test_hostile_parent(tmp)
         test_transports(tmp)
         test_proxy_layers(tmp)
         test_buffer_full(tmp)
