@@ -7,6 +7,7 @@
 #include "sender.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -274,6 +275,35 @@ int sender_stats(RrdHost *h, SenderStats *o)
 
 /* ---- the loop ------------------------------------------------------------------------------- */
 
+void sender_lookup_release(SenderLoop *l, SenderLookup *lk)
+{
+    if (lk && !sender_lookup_free(lk)) {
+        lk->next = l->zombies;
+        l->zombies = lk;
+    }
+}
+
+/* Free the parked lookups glibc has finished with; WAIT: block until every one is done. */
+static void reap_lookups(SenderLoop *l, int wait)
+{
+    SenderLookup **pp = &l->zombies;
+    while (*pp) {
+        SenderLookup *lk = *pp;
+        if (wait) {
+            const struct gaicb *one[1] = { &lk->cb };
+            while (gai_error(&lk->cb) == EAI_INPROGRESS) {
+                gai_suspend(one, 1, NULL);
+            }
+        }
+        if (gai_error(&lk->cb) != EAI_INPROGRESS) {
+            *pp = lk->next;
+            sender_lookup_free(lk);
+            continue;
+        }
+        pp = &lk->next;
+    }
+}
+
 static void *loop_main(void *arg)
 {
     SenderLoop *l = arg;
@@ -303,6 +333,7 @@ static void *loop_main(void *arg)
         }
         first = l->list;
         pthread_mutex_unlock(&l->mu);
+        reap_lookups(l, 0);
         /* senders are added at the head and freed only here, so walking without the lock is
            safe; a sender detached meanwhile is freed on the next round */
         for (Sender *s = first; s; s = s->next) {
@@ -371,6 +402,7 @@ void sender_loop_stop(SenderLoop *l)
         l->list = s->next;
         sender_free(s);
     }
+    reap_lookups(l, 1);
     if (l->ep >= 0) {
         close(l->ep);
     }

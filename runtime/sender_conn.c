@@ -67,6 +67,10 @@ void sender_close(Sender *s)
         close(s->fd);              /* also leaves the epoll set */
         s->fd = -1;
     }
+    if (s->lookup) {
+        sender_lookup_release(s->loop, s->lookup);
+        s->lookup = NULL;
+    }
     s->state = SS_IDLE;
     s->reply_len = s->rd_len = 0;
 }
@@ -150,11 +154,17 @@ static void try_entries(Sender *s, int64_t now)
                      s->hostname, e->text, g->default_port);
             char why[256];
             s->cur = s->walk++;
-            s->naddrs = sender_dest_resolve(e, g->default_port, s->addrs, why, sizeof why);
+            s->naddrs = sender_lookup_start(&s->lookup, e, g->default_port, s->addrs, why,
+                                            sizeof why);
             if (s->naddrs < 0) {
                 log_line(LOG_ERR, "STREAM %s: %s", s->hostname, why);
                 s->naddrs = 0;
                 continue;
+            }
+            if (s->naddrs == 0) {          /* a name: glibc resolves it in its own thread */
+                s->state = SS_RESOLVING;
+                s->deadline_ms = now + g->timeout_s * 1000;
+                return;
             }
             s->addr_i = 0;
         }
@@ -237,6 +247,31 @@ static ssize_t io_read(Sender *s, void *p, size_t n)
 static int would_block(void)
 {
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
+
+static void step_resolving(Sender *s, int64_t now)
+{
+    char why[256];
+    const SenderDest *e = &s->d.e[s->cur];
+    int n = sender_lookup_poll(s->lookup, e, s->addrs, why, sizeof why);
+    if (n == 0 && now < s->deadline_ms) {
+        return;
+    }
+    sender_lookup_release(s->loop, s->lookup);
+    s->lookup = NULL;
+    s->state = SS_IDLE;
+    if (n == 0) {
+        snprintf(why, sizeof why, "cannot resolve host '%s': no answer within %ld seconds",
+                 e->host, s->loop->g.timeout_s);
+    }
+    if (n <= 0) {
+        log_line(LOG_ERR, "STREAM %s: %s", s->hostname, why);
+        s->naddrs = 0;
+    } else {
+        s->naddrs = n;
+        s->addr_i = -1;            /* try_entries moves to the first address */
+    }
+    try_entries(s, now);
 }
 
 static void step_connecting(Sender *s, int64_t now)
@@ -528,6 +563,9 @@ void sender_drive(Sender *s, int64_t now)
             }
             start_pass(s, now);
             break;
+        case SS_RESOLVING:
+            step_resolving(s, now);
+            break;
         case SS_CONNECTING:
             step_connecting(s, now);
             break;
@@ -554,6 +592,9 @@ int64_t sender_next_timer(const Sender *s, int64_t now)
 {
     if (s->state == SS_IDLE) {
         return s->next_attempt_ms > now ? s->next_attempt_ms - now : 0;
+    }
+    if (s->state == SS_RESOLVING) {
+        return 10;                 /* glibc's lookup has no descriptor to wait on: poll it */
     }
     if (s->state == SS_STREAMING) {
         int64_t t = s->last_traffic_ms + s->loop->g.timeout_s * 1000 + 1 - now;

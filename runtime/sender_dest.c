@@ -3,6 +3,7 @@
 */
 #include "sender_dest.h"
 
+#include <errno.h>
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -65,8 +66,19 @@ void sender_dests_rotate(SenderDests *d, size_t i)
     d->e[d->n - 1] = keep;
 }
 
-int sender_dest_resolve(const SenderDest *e, long default_port, SenderAddr *out, char *why,
-                        size_t cap)
+/* The entry's port text, or DEFAULT_PORT. */
+static void port_text(const SenderDest *e, long default_port, char *port, size_t cap)
+{
+    if (*e->port) {
+        snprintf(port, cap, "%s", e->port);
+    } else {
+        snprintf(port, cap, "%ld", default_port);
+    }
+}
+
+/* Unix paths, udp and empty hosts need no lookup: 1 (unix, one address), -1 (refused), 0 (a
+   TCP host to look up). */
+static int no_lookup(const SenderDest *e, SenderAddr *out, char *why, size_t cap)
 {
     if (e->proto == 2) {
         struct sockaddr_un *un = (struct sockaddr_un *)&out[0].sa;
@@ -91,18 +103,13 @@ int sender_dest_resolve(const SenderDest *e, long default_port, SenderAddr *out,
         snprintf(why, cap, "destination does not specify a host");
         return -1;
     }
-    char port[64];
-    if (*e->port) {
-        snprintf(port, sizeof port, "%s", e->port);
-    } else {
-        snprintf(port, sizeof port, "%ld", default_port);
-    }
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    int rc = getaddrinfo(e->host, port, &hints, &res);
+    return 0;
+}
+
+/* getaddrinfo's answer RES (RC) for E into OUT: how many, or -1 with WHY. Frees RES. */
+static int collect(const SenderDest *e, const char *port, int rc, struct addrinfo *res,
+                   SenderAddr *out, char *why, size_t cap)
+{
     if (rc != 0) {
         snprintf(why, cap, "cannot resolve host '%s', port '%s': %s", e->host, port,
                  gai_strerror(rc));
@@ -133,4 +140,99 @@ int sender_dest_resolve(const SenderDest *e, long default_port, SenderAddr *out,
         return -1;
     }
     return n;
+}
+
+static void tcp_hints(struct addrinfo *h, int flags)
+{
+    memset(h, 0, sizeof *h);
+    h->ai_family = AF_UNSPEC;
+    h->ai_socktype = SOCK_STREAM;
+    h->ai_protocol = IPPROTO_TCP;
+    h->ai_flags = flags;
+}
+
+int sender_dest_resolve(const SenderDest *e, long default_port, SenderAddr *out, char *why,
+                        size_t cap)
+{
+    int k = no_lookup(e, out, why, cap);
+    if (k != 0) {
+        return k;
+    }
+    char port[64];
+    port_text(e, default_port, port, sizeof port);
+    struct addrinfo hints, *res = NULL;
+    tcp_hints(&hints, 0);
+    int rc = getaddrinfo(e->host, port, &hints, &res);
+    return collect(e, port, rc, res, out, why, cap);
+}
+
+/* ---- without blocking the loop -------------------------------------------------------------- */
+
+int sender_lookup_start(SenderLookup **lp, const SenderDest *e, long default_port,
+                        SenderAddr *out, char *why, size_t cap)
+{
+    *lp = NULL;
+    int k = no_lookup(e, out, why, cap);
+    if (k != 0) {
+        return k;
+    }
+    char port[64];
+    port_text(e, default_port, port, sizeof port);
+    /* an address literal needs no name service: answered here (a service name in the port
+       comes from /etc/services) */
+    struct addrinfo hints, *res = NULL;
+    tcp_hints(&hints, AI_NUMERICHOST);
+    int rc = getaddrinfo(e->host, port, &hints, &res);
+    if (rc != EAI_NONAME) {
+        return collect(e, port, rc, res, out, why, cap);
+    }
+    SenderLookup *l = calloc(1, sizeof *l);
+    if (!l || !(l->host = strdup(e->host))) {
+        free(l);
+        snprintf(why, cap, "out of memory");
+        return -1;
+    }
+    snprintf(l->port, sizeof l->port, "%s", port);
+    tcp_hints(&l->hints, 0);
+    l->cb.ar_name = l->host;
+    l->cb.ar_service = l->port;
+    l->cb.ar_request = &l->hints;
+    struct gaicb *list[1] = { &l->cb };
+    rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+    if (rc != 0) {
+        snprintf(why, cap, "cannot resolve host '%s': %s", e->host, gai_strerror(rc));
+        free(l->host);
+        free(l);
+        return -1;
+    }
+    *lp = l;
+    return 0;
+}
+
+int sender_lookup_poll(SenderLookup *l, const SenderDest *e, SenderAddr *out, char *why,
+                       size_t cap)
+{
+    int rc = gai_error(&l->cb);
+    if (rc == EAI_INPROGRESS) {
+        return 0;
+    }
+    int n = collect(e, l->port, rc, rc == 0 ? l->cb.ar_result : NULL, out, why, cap);
+    l->cb.ar_result = NULL;
+    return n;
+}
+
+int sender_lookup_free(SenderLookup *l)
+{
+    if (!l) {
+        return 1;
+    }
+    if (gai_error(&l->cb) == EAI_INPROGRESS && gai_cancel(&l->cb) != EAI_CANCELED) {
+        return 0;                 /* still running in glibc's thread: the caller keeps it */
+    }
+    if (l->cb.ar_result) {
+        freeaddrinfo(l->cb.ar_result);
+    }
+    free(l->host);
+    free(l);
+    return 1;
 }

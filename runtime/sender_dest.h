@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <netdb.h>
 #include <sys/socket.h>
 
 #include "policy_view.h"
@@ -48,5 +49,26 @@ typedef struct SenderAddr {
    getaddrinfo's order. Returns how many (>= 1), or -1 with WHY filled. */
 int sender_dest_resolve(const SenderDest *e, long default_port, SenderAddr *out, char *why,
                         size_t cap);
+
+/* The same without blocking: address literals and unix paths are answered at once; a name
+   goes to glibc's resolver thread (getaddrinfo_a), so a slow DNS server never stalls the
+   loop. Start: > 0 addresses in OUT (*L NULL), -1 refused/failed (WHY), 0 under way (*L set;
+   poll it). */
+typedef struct SenderLookup {
+    struct gaicb cb;
+    struct addrinfo hints;
+    char *host;
+    char port[64];
+    struct SenderLookup *next;   /* the loop's list of lookups that could not be cancelled */
+} SenderLookup;
+
+int sender_lookup_start(SenderLookup **l, const SenderDest *e, long default_port,
+                        SenderAddr *out, char *why, size_t cap);
+/* 0 still running, > 0 addresses in OUT, -1 failed (WHY). Call sender_lookup_free after. */
+int sender_lookup_poll(SenderLookup *l, const SenderDest *e, SenderAddr *out, char *why,
+                       size_t cap);
+/* Cancel and free: 1 done, 0 the lookup is still running and cannot be cancelled (keep it and
+   call again later). NULL: 1. */
+int sender_lookup_free(SenderLookup *l);
 
 #endif

@@ -17,7 +17,7 @@
 #include "sender_dest.h"
 #include "sender_fmt.h"
 
-enum { SS_IDLE, SS_CONNECTING, SS_TLS, SS_REQUEST, SS_REPLY, SS_STREAMING };
+enum { SS_IDLE, SS_RESOLVING, SS_CONNECTING, SS_TLS, SS_REQUEST, SS_REPLY, SS_STREAMING };
 
 #define SENDER_REPLY_MAX 8192    /* 1.37.1 reads the reply into an 8 KiB buffer */
 #define SENDER_READ_MAX 8192     /* parent -> child lines */
@@ -50,6 +50,7 @@ struct Sender {
     int64_t deadline_ms, next_attempt_ms, last_traffic_ms;
     size_t walk;                 /* next entry of the current pass */
     size_t cur;                  /* entry being connected */
+    SenderLookup *lookup;        /* a name being resolved (SS_RESOLVING) */
     SenderAddr addrs[SENDER_MAX_ADDRS];
     int naddrs, addr_i;
     char connected_to[256];
@@ -72,6 +73,7 @@ struct SenderLoop {
     int ep, evfd;
     pthread_mutex_t mu;
     Sender *list;
+    SenderLookup *zombies;       /* lookups glibc could not cancel yet (loop thread only) */
     volatile int stop;
 };
 
@@ -79,6 +81,8 @@ int64_t sender_now_ms(void);
 void sender_wake(SenderLoop *l);
 /* Move S forward as far as it can go without blocking (loop thread). */
 void sender_drive(Sender *s, int64_t now_ms);
+/* Free a lookup, or park it on the loop's list until glibc is done with it. */
+void sender_lookup_release(SenderLoop *l, SenderLookup *lk);
 /* Close S's socket and forget the connection (loop thread). */
 void sender_close(Sender *s);
 /* Milliseconds until S needs the loop again without I/O (timers), or -1 for none. */

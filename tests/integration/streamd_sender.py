@@ -450,11 +450,11 @@ def test_hostile_parent(tmp):
 
 
 def test_transports(tmp):
-    """unix: and bracketed IPv6 with %interface destinations."""
-    pport = free_port(socket.AF_INET6, "::1")
+    """unix:, bracketed IPv6 with %interface, and host names (an unresolvable one first)."""
+    pport, p4 = free_port(socket.AF_INET6, "::1"), free_port()
     sock = os.path.join(tmp, "parent.sock")
     net = (f"[global]\n    hostname = p6\n[db]\n    mode = ram\n"
-           f"[web]\n    bind to = [::1]:{pport} unix:{sock}\n")
+           f"[web]\n    bind to = [::1]:{pport} unix:{sock} 127.0.0.1:{p4}\n")
     pol, c = compile_policy(tmp, "p6", net, PARENT_STREAM, PARENT_GUIDS[0])
     check(c.returncode == 0, "compile the v6/unix parent", c.stderr)
     parent = Streamd(pol, pport, os.path.join(tmp, "p6.log"), extra=["--no-collectors"])
@@ -466,7 +466,9 @@ def test_transports(tmp):
         parent.proc = subprocess.Popen(args)
         check(parent.start(), "the parent listens on [::1] and a unix socket")
         for name, dest, guid in (("kid-unix", f"unix:{sock}", "c0c0c0c0-0000-4000-8000-00000000c0a1"),
-                                 ("kid-v6", f"[::1]%lo:{pport}", "c0c0c0c0-0000-4000-8000-00000000c0a2")):
+                                 ("kid-v6", f"[::1]%lo:{pport}", "c0c0c0c0-0000-4000-8000-00000000c0a2"),
+                                 ("kid-name", f"streamd-test.invalid:{p4} localhost:{p4}",
+                                  "c0c0c0c0-0000-4000-8000-00000000c0a3")):
             cport = free_port()
             n, st = child_confs(cport, dest)
             n = n.replace("hostname = kid", f"hostname = {name}")
@@ -482,9 +484,12 @@ def test_transports(tmp):
             except OSError:
                 return False
             return all(f"STREAM {n} [receive from" in t and "receiving metrics" in t
-                       for n in ("kid-unix", "kid-v6"))
-        check(poll(hosts, 10), "a unix: destination and [::1]%lo:PORT both stream",
-              "\n".join(k.logtext()[-600:] for k in kids))
+                       for n in ("kid-unix", "kid-v6", "kid-name"))
+        check(poll(hosts, 12), "unix:, [::1]%lo:PORT and a host name (resolved off the loop) "
+              "all stream", "\n".join(k.logtext()[-600:] for k in kids))
+        check("cannot resolve host 'streamd-test.invalid'" in kids[2].logtext(),
+              "an unresolvable name is logged and the next destination is tried",
+              kids[2].logtext()[-800:])
     finally:
         for k in kids:
             stop_ok(k, "a child")
