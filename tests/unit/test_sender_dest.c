@@ -327,6 +327,51 @@ static void test_resolve_unresolvable(void **state)
     assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* The non-blocking lookup: literals and unix paths answer at once, a name goes to glibc's
+   thread and is polled; both give what the blocking call gives. */
+static void test_lookup_async(void **state)
+{
+    (void)state;
+    SenderAddr a[SENDER_MAX_ADDRS], b[SENDER_MAX_ADDRS];
+    char why[256];
+    SenderLookup *l = (SenderLookup *)1;
+    SenderDest lit = entry(0, "127.0.0.1", "", "4242");
+    assert_int_equal(sender_lookup_start(&l, &lit, 19999, a, why, sizeof why), 1);
+    assert_null(l);
+    assert_int_equal(ntohs(((struct sockaddr_in *)&a[0].sa)->sin_port), 4242);
+    SenderDest ux = entry(2, "/tmp/x.sock", "", "");
+    assert_int_equal(sender_lookup_start(&l, &ux, 19999, a, why, sizeof why), 1);
+    assert_null(l);
+    SenderDest udp = entry(1, "127.0.0.1", "", "");
+    assert_int_equal(sender_lookup_start(&l, &udp, 19999, a, why, sizeof why), -1);
+    assert_null(l);
+    SenderDest name = entry(0, "localhost", "", "");
+    int n = sender_lookup_start(&l, &name, 19999, a, why, sizeof why);
+    assert_int_equal(n, 0);
+    assert_non_null(l);
+    for (int i = 0; i < 5000 && n == 0; i++) {          /* at most 5 s */
+        n = sender_lookup_poll(l, &name, a, why, sizeof why);
+        if (n == 0) {
+            usleep(1000);
+        }
+    }
+    assert_int_equal(sender_lookup_free(l), 1);
+    int m = sender_dest_resolve(&name, 19999, b, why, sizeof why);
+    assert_true(n > 0);
+    assert_int_equal(n, m);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(a[i].len, b[i].len);
+        assert_memory_equal(&a[i].sa, &b[i].sa, a[i].len);
+    }
+    /* cancelling a lookup just started never loses it: freed now or reported as running */
+    n = sender_lookup_start(&l, &name, 19999, a, why, sizeof why);
+    assert_int_equal(n, 0);
+    while (!sender_lookup_free(l)) {
+        usleep(1000);
+    }
+    assert_int_equal(sender_lookup_free(NULL), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_resolve_ipv6_scope),
         cmocka_unit_test(test_resolve_refused),
         cmocka_unit_test(test_resolve_unresolvable),
+        cmocka_unit_test(test_lookup_async),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
