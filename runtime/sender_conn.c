@@ -194,9 +194,7 @@ static void start_pass(Sender *s, int64_t now)
 static void connected(Sender *s, int64_t now)
 {
     SenderGlobal *g = &s->loop->g;
-    if (s->state != SS_CONNECTING) {
-        register_fd(s);
-    }
+    register_fd(s);                /* EEXIST when the connect was under way: already watched */
     size_t i = s->cur;
     s->walk = s->d.n;              /* this pass is over whatever the handshake says */
     snprintf(s->connected_to, sizeof s->connected_to, "%s", s->d.e[i].text);
