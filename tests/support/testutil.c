@@ -136,3 +136,11 @@ char *testutil_take_log(const char *path)
     }
     return s;
 }
+
+int testutil_streamc_compile(const char *confdir, const char *out, char *cmd, size_t cap)
+{
+    const char *streamc = getenv("STREAMC");
+    snprintf(cmd, cap, "'%s' compile '%s' -o '%s' >/dev/null 2>&1",
+             streamc && *streamc ? streamc : "./streamc", confdir, out);
+    return system(cmd);
+}

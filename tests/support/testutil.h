@@ -32,6 +32,11 @@ void testutil_write_file(const char *dir, const char *name, const void *data, si
 /* Remove DIR and everything below it (no links followed). */
 void testutil_rm_tree(const char *dir);
 
+/* Run `$STREAMC compile CONFDIR -o OUT` ($STREAMC unset or empty: ./streamc), output discarded.
+   The command line goes to CMD (CAP bytes) for failure messages. Returns system()'s status
+   (0: compiled). */
+int testutil_streamc_compile(const char *confdir, const char *out, char *cmd, size_t cap);
+
 /* The text of the streamd log file PATH so far (malloc'd, NUL-terminated, at most 64 KiB);
    the log then restarts empty at PATH (log_open). */
 char *testutil_take_log(const char *path);

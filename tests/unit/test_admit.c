@@ -81,11 +81,8 @@ static void compile(const Fixture *fx, const char *name, const char *stream, con
     testutil_write_file(dir, "stream.conf", stream, strlen(stream));
     testutil_write_file(dir, "netdata.conf", netdata, strlen(netdata));
     testutil_write_file(dir, "netdata.public.unique.id", NODE, strlen(NODE));
-    const char *streamc = getenv("STREAMC");
     snprintf(out, sizeof out, "%s/%s.policy", fx->dir, name);
-    snprintf(cmd, sizeof cmd, "'%s' compile '%s' -o '%s' >/dev/null 2>&1",
-             streamc && *streamc ? streamc : "./streamc", dir, out);
-    if (system(cmd) != 0) {
+    if (testutil_streamc_compile(dir, out, cmd, sizeof cmd) != 0) {
         fail_msg("cannot compile %s (is $STREAMC a streamc binary?): %s", dir, cmd);
     }
     const char *why = NULL;

@@ -109,11 +109,8 @@ static void compile(const char *dir, const char *destination, Policy *p)
     testutil_write_file(dir, "netdata.conf", "[global]\n    hostname = c1\n", 27);
     testutil_write_file(dir, "netdata.public.unique.id", "33333333-0000-0000-0000-0000000000ff",
                         36);
-    const char *streamc = getenv("STREAMC");
     snprintf(out, sizeof out, "%s/out.policy", dir);
-    snprintf(cmd, sizeof cmd, "'%s' compile '%s' -o '%s' >/dev/null 2>&1",
-             streamc && *streamc ? streamc : "./streamc", dir, out);
-    if (system(cmd) != 0) {
+    if (testutil_streamc_compile(dir, out, cmd, sizeof cmd) != 0) {
         fail_msg("cannot compile %s (is $STREAMC a streamc binary?): %s", dir, cmd);
     }
     const char *why = NULL;
