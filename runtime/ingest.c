@@ -225,6 +225,7 @@ static IngestStatus cmd_clabel_commit(Ingest *in, char **w, size_t n)
                     "Ignoring it.", host_name(in));
     }
     rrd_labels_commit(&in->clabel_chart->labels, &in->chart_labels);
+    in->clabel_chart->def_gen++;        /* a sender sends the definition (and labels) again */
     in->clabel_chart = NULL;
     return INGEST_OK;
 }

@@ -431,6 +431,7 @@ RrdChart *rrd_chart_upsert(RrdHost *h, const RrdChartDef *def, const char **why)
     if (is_new || sig != c->def_sig) {
         c->def_sig = sig;
         c->def_gen++;                   /* a sender sends the definition again */
+        c->send_match = 0;              /* and asks its pattern again (the name may differ) */
     }
 
     if (is_new) {

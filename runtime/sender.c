@@ -76,12 +76,10 @@ void sender_global_from_policy(const PolicyView *v, SenderGlobal *g)
     unsigned id = admit_row(SEC_DB, "update every");
     const PolicySetting *ue = id == ADMIT_NO_ROW ? NULL : policy_find_setting(v, NULL, id);
     g->update_every = ue && ue->num > 0 ? (int)ue->num : 1;
-    if (g->timeout_s < 1) {
-        g->timeout_s = 1;
-    }
-    if (g->reconnect_delay_s < 0) {
-        g->reconnect_delay_s = 0;
-    }
+    /* a year at most: the millisecond timers must not overflow */
+    g->timeout_s = g->timeout_s < 1 ? 1 : g->timeout_s > 31536000 ? 31536000 : g->timeout_s;
+    g->reconnect_delay_s = g->reconnect_delay_s < 0 ? 0
+                           : g->reconnect_delay_s > 31536000 ? 31536000 : g->reconnect_delay_s;
 }
 
 /* ---- the push hook (producers, under the host lock) ----------------------------------------- */

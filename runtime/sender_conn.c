@@ -217,9 +217,20 @@ static void connected(Sender *s, int64_t now)
     sbuf_reset(&s->req);
     SenderHostInfo info = { s->api_key, g->update_every,
                             STREAM_CAP_VCAPS | STREAM_CAP_HLABELS | STREAM_CAP_CLABELS,
-                            SENDER_PROGRAM_VERSION };
+                            SENDER_PROGRAM_VERSION, 0 };
     pthread_mutex_lock(&s->h->lock);
     sender_fmt_request(&s->req, s->h, &info);
+    if (s->req.overflow || s->req.len > SENDER_REQUEST_MAX) {
+        /* a parent reads at most 16 KiB (8 KiB decoded): a child's huge system info would make
+           every attempt time out, so it is left out */
+        log_line(LOG_ERR, "STREAM %s [send to %s]: the STREAM request is over %d bytes; sent "
+                 "without the host's system info", s->hostname, s->connected_to,
+                 SENDER_REQUEST_MAX);
+        sbuf_reset(&s->req);
+        s->req.overflow = 0;
+        info.no_system_info = 1;
+        sender_fmt_request(&s->req, s->h, &info);
+    }
     pthread_mutex_unlock(&s->h->lock);
     s->req_off = 0;
 }
@@ -424,9 +435,13 @@ static void established(Sender *s, int64_t now, int32_t version)
         pthread_mutex_lock(&s->h->lock);
         sender_fmt_host_labels(&labels, s->h);
     }
+    /* process-wide, so that a sender attached again for the same host (a proxied child that
+       reconnected) never meets a chart marked as defined on a connection of its predecessor */
+    static uint64_t connections_ever;
+    uint64_t gen = __atomic_add_fetch(&connections_ever, 1, __ATOMIC_RELAXED);
     pthread_mutex_lock(&s->mu);
     s->caps = caps;
-    s->conn_gen++;
+    s->conn_gen = gen;
     sendbuf_reset(&s->buf);
     s->overflow = 0;
     if (labels.len && !labels.overflow) {
@@ -487,9 +502,15 @@ static void parent_lines(Sender *s)
 static void step_streaming(Sender *s, int64_t now)
 {
     const SenderGlobal *g = &s->loop->g;
-    for (;;) {
+    s->more = 0;
+    for (size_t got = 0;;) {
+        if (got >= SENDER_READ_TURN) {
+            s->more = 1;           /* a parent that never pauses must not hold the loop */
+            break;
+        }
         ssize_t n = io_read(s, s->rd + s->rd_len, SENDER_READ_MAX - s->rd_len);
         if (n > 0) {
+            got += (size_t)n;
             s->rd_len += (size_t)n;
             s->last_traffic_ms = now;
             parent_lines(s);
@@ -595,6 +616,9 @@ int64_t sender_next_timer(const Sender *s, int64_t now)
         return 10;                 /* glibc's lookup has no descriptor to wait on: poll it */
     }
     if (s->state == SS_STREAMING) {
+        if (s->more) {
+            return 0;              /* unread bytes are waiting: no new edge will say so */
+        }
         int64_t t = s->last_traffic_ms + s->loop->g.timeout_s * 1000 + 1 - now;
         return t > 0 ? t : 0;
     }

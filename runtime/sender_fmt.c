@@ -155,7 +155,7 @@ void sender_fmt_request(Sbuf *b, const RrdHost *h, const SenderHostInfo *in)
     param_num(b, "mc_version", h->mc_version);
     param(b, "tags", h->tags ? h->tags : "");
     param_num(b, "ver", (long long)in->caps);
-    for (size_t i = 0; i < h->system_info.n; i++) {
+    for (size_t i = 0; !in->no_system_info && i < h->system_info.n; i++) {
         const RrdLabel *l = &h->system_info.v[i];
         if (strcmp(l->name, "NETDATA_PROTOCOL_VERSION") != 0) {
             param(b, l->name, l->value);

@@ -32,6 +32,7 @@ typedef struct SenderHostInfo {
     int update_every;            /* the sending node's update every */
     uint64_t caps;               /* the `ver` we offer */
     const char *program_version; /* User-Agent: streamd/<this> */
+    int no_system_info;          /* leave out the NETDATA_* pairs (a request that is too big) */
 } SenderHostInfo;
 
 /* Append VALUE percent-encoded for the STREAM query: the parent URL-decodes the whole query

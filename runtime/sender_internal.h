@@ -22,6 +22,8 @@ enum { SS_IDLE, SS_RESOLVING, SS_CONNECTING, SS_TLS, SS_REQUEST, SS_REPLY, SS_ST
 #define SENDER_REPLY_MAX 8192    /* 1.37.1 reads the reply into an 8 KiB buffer */
 #define SENDER_READ_MAX 8192     /* parent -> child lines */
 #define SENDER_LOG_UNKNOWN 10    /* parent lines logged per connection */
+#define SENDER_READ_TURN 65536   /* parent bytes read per loop turn */
+#define SENDER_REQUEST_MAX 8192  /* the STREAM request; a parent decodes at most 8 KiB */
 
 struct Sender {
     SenderLoop *loop;
@@ -61,6 +63,7 @@ struct Sender {
     char rd[SENDER_READ_MAX + 1];
     size_t rd_len;
     unsigned long unknown_lines; /* parent lines seen on this connection */
+    int more;                    /* the last turn stopped reading before EAGAIN */
     uint64_t sent_on_conn, send_attempts;
     struct Sender *next;
 };

@@ -33,7 +33,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from streamd_test import (Checks, Streamd, compile_policy, free_port,  # noqa: E402
-                          need_binaries, poll, remove_tmp)
+                          need_binaries, poll, remove_tmp, stream_request)
 
 KEY = "11111111-2222-4333-8444-555555555555"
 CHILD_GUID = "c0c0c0c0-0000-4000-8000-00000000c001"
@@ -553,12 +553,84 @@ def test_proxy_layers(tmp):
         a = newest_uptime(kids[1], "")
         check(v is not None and a is not None and abs(v - a) <= 2,
               "kid-b's uptime arrives unchanged through the relay", (v, a))
+
+        # kid-a goes away (its onward sender stops), parent 1 restarts empty, kid-a comes back:
+        # the new onward sender must define every chart again before its data
+        stop_ok(kids[0], "kid-a")
+        stop_ok(parents[0], "parent 1")
+        pol1 = parents[0].policy
+        parents[0] = Streamd(pol1, p1, os.path.join(tmp, "lp1-again.log"),
+                             extra=["--no-collectors"])
+        check(parents[0].start(), "parent 1 starts again, empty")
+        kids[0] = Streamd(kids[0].policy, kids[0].port, os.path.join(tmp, "kid-a-again.log"))
+        check(kids[0].start(), "kid-a comes back")
+        check(poll(lambda: "system.cpu" in charts(parents[0], "kid-a"), 15),
+              "kid-a is forwarded again through a new onward sender", relay.logtext()[-1500:])
+        time.sleep(1.5)
+        check("but chart does not exist" not in parents[0].logtext() and
+              "disconnected" not in parents[0].logtext(),
+              "the new onward sender defined every chart before its data (no disconnect)",
+              parents[0].logtext()[-1500:])
     finally:
         for k in kids:
             stop_ok(k, "a kid")
         stop_ok(relay, "the relay")
         for pr in parents:
             stop_ok(pr, "a parent")
+
+
+def test_proxy_reattach(tmp):
+    """A child without chart labels (ver=64) reconnects to a relay whose parent restarted
+    empty meanwhile: the relay's new onward sender must define the chart again although the
+    child's definition did not change."""
+    k2 = "22222222-2222-4222-8222-222222222222"
+    p1, xp = free_port(), free_port()
+    g = "c0c0c0c0-0000-4000-8000-0000000000cc"
+    pol1, c = compile_policy(tmp, "rp1", parent_conf(p1),
+                             f"[stream]\n    enabled = no\n[{k2}]\n    enabled = yes\n",
+                             PARENT_GUIDS[0])
+    net = (f"[global]\n    hostname = relay2\n[db]\n    mode = none\n"
+           f"[web]\n    bind to = 127.0.0.1:{xp}\n")
+    st = (f"[stream]\n    enabled = no\n    destination = 127.0.0.1:{p1}\n    api key = {k2}\n"
+          f"    reconnect delay seconds = 1\n[{KEY}]\n    enabled = yes\n"
+          f"    default proxy enabled = yes\n")
+    pol, c = compile_policy(tmp, "relay2", net, st, "c0c0c0c0-0000-4000-8000-0000000000fe")
+    relay = Streamd(pol, xp, os.path.join(tmp, "relay2.log"), extra=["--no-collectors"])
+    parent = Streamd(pol1, p1, os.path.join(tmp, "rp1.log"), extra=["--no-collectors"])
+    definition = (b'CHART "t.x" "" "t" "u" "f" "t.x" "line" 1 1 "" "p" "m"\n'
+                  b'DIMENSION "d" "d" "absolute" 1 1 ""\n')
+
+    def child_session(seconds):
+        sk = socket.create_connection(("127.0.0.1", xp), timeout=5)
+        sk.sendall(stream_request(KEY, "plain-kid", g))
+        reply = sk.recv(100)
+        sk.sendall(definition)
+        for i in range(seconds):
+            sk.sendall(b'BEGIN "t.x" %d\nSET "d" = %d\nEND\n' % (0 if i == 0 else 1000000, i))
+            time.sleep(1)
+        sk.close()
+        return reply
+
+    try:
+        check(parent.start() and relay.start(), "reattach: parent and relay start")
+        check(child_session(3).startswith(b"Hit me baby"), "reattach: the child is accepted")
+        check(poll(lambda: parent.json("/host/plain-kid/api/v1/charts"), 5),
+              "reattach: the chart reaches the parent")
+        check(poll(lambda: "STREAM plain-kid [send]: sender stopped" in relay.logtext(), 5),
+              "reattach: the child left, its onward sender stopped")
+        stop_ok(parent, "the parent")
+        parent = Streamd(pol1, p1, os.path.join(tmp, "rp1-again.log"),
+                         extra=["--no-collectors"])
+        check(parent.start(), "reattach: the parent starts again, empty")
+        child_session(4)
+        log = parent.logtext()
+        check("receiving metrics" in log and "but chart does not exist" not in log,
+              "reattach: the new onward sender defined the chart before its data", log[-1200:])
+        j = parent.json("/host/plain-kid/api/v1/charts") or {}
+        check("t.x" in (j.get("charts") or {}), "reattach: the restarted parent has the chart")
+    finally:
+        stop_ok(relay, "the relay")
+        stop_ok(parent, "the parent")
 
 
 def newest_uptime(srv, prefix):
@@ -581,6 +653,7 @@ def main():
         test_hostile_parent(tmp)
         test_transports(tmp)
         test_proxy_layers(tmp)
+        test_proxy_reattach(tmp)
         test_buffer_full(tmp)
     finally:
         remove_tmp(tmp)

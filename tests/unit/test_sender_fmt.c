@@ -153,6 +153,17 @@ static void test_request_child_host(void **state)
     sbuf_reset(&b);
     sender_fmt_request(&b, h, &in);
     assert_non_null(strstr(sbuf_str(&b), "&hops=1&"));
+    /* no_system_info (a request that would be too big) leaves out every NETDATA_* pair but
+       the protocol version */
+    assert_int_equal(rrd_labels_set(&h->system_info, "NETDATA_SYSTEM_OS_NAME", "Debian", 0), 0);
+    sbuf_reset(&b);
+    sender_fmt_request(&b, h, &in);
+    assert_non_null(strstr(sbuf_str(&b), "&NETDATA_SYSTEM_OS_NAME=Debian&"));
+    in.no_system_info = 1;
+    sbuf_reset(&b);
+    sender_fmt_request(&b, h, &in);
+    assert_null(strstr(sbuf_str(&b), "NETDATA_SYSTEM_OS_NAME"));
+    assert_non_null(strstr(sbuf_str(&b), "&ver=16376&NETDATA_PROTOCOL_VERSION=1.1 HTTP/1.1\r\n"));
     sbuf_free(&b);
     rrd_db_free(db);
 }
