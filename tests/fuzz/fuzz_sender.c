@@ -379,7 +379,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         clab[i] = (RrdLabel){(char *)p[19 + i], (char *)p[16 + i], (uint32_t)i};
     }
     h.labels = (RrdLabels){lab, flags % (NLAB + 1)};
-    SenderHostInfo in = {p[22], (int)(flags % 7), flags * 64u, "1.0"};
+    SenderHostInfo in = {p[22], (int)(flags % 7), flags * 64u, "1.0", 0};
     check_request(&h, &in);
     check_host_labels(&h);
 

@@ -55,7 +55,7 @@ static RrdDb *new_db(void)
     return db;
 }
 
-static const SenderHostInfo info = {API_KEY, 1, 64, "1.2.3"};
+static const SenderHostInfo info = {API_KEY, 1, 64, "1.2.3", 0};
 
 /* ---- URL encoding ------------------------------------------------------------------------- */
 
@@ -138,7 +138,7 @@ static void test_request_child_host(void **state)
     h->hops = 2;                                   /* a grandchild of ours: we send 3 */
     set(&h->registry_hostname, "reg name");
     h->utc_offset = -3600;
-    SenderHostInfo in = {"k&ey", 2, 16376, NULL};
+    SenderHostInfo in = {"k&ey", 2, 16376, NULL, 0};
     Sbuf b;
     sbuf_init(&b, 16384);
     sender_fmt_request(&b, h, &in);
