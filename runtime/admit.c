@@ -110,7 +110,7 @@ void admit_rewrite_ip(const char *ip, char *out, size_t cap)
     snprintf(out, cap, "%s", ip);
 }
 
-static const PolicySetting *global(const PolicyView *v, unsigned sec, const char *name)
+const PolicySetting *admit_global(const PolicyView *v, unsigned sec, const char *name)
 {
     unsigned id = admit_row(sec, name);
     return id == ADMIT_NO_ROW ? NULL : policy_find_setting(v, NULL, id);
@@ -163,7 +163,7 @@ typedef struct Acl {
 
 static int dns_allowed(const PolicyView *v, const Acl *a, const void *prog)
 {
-    const PolicySetting *s = global(v, a->sec, a->dns);
+    const PolicySetting *s = admit_global(v, a->sec, a->dns);
     const char *t = s ? policy_str(v, s->text) : "heuristic";
     if (strcmp(t, "yes") == 0) {
         return 1;
@@ -202,7 +202,7 @@ static void add_log(AdmitResult *res, const char *fmt, ...)
    reverse name (a failed lookup refuses and leaves "UNKNOWN" for the later checks). */
 static int acl_check(Ctx *c, const Acl *a, const PolicySetting **setting)
 {
-    const PolicySetting *s = global(c->v, a->sec, a->from);
+    const PolicySetting *s = admit_global(c->v, a->sec, a->from);
     const void *prog = program(c->v, s);
     *setting = s;
     if (!prog || positive(prog, c->res->ip)) {
@@ -224,8 +224,8 @@ static int acl_check(Ctx *c, const Acl *a, const PolicySetting **setting)
 static const PolicyListener *pick_listener(const PolicyView *v, const AdmitRequest *req,
                                            int *found)
 {
-    const PolicySetting *bind = global(v, SEC_WEB, "bind to");
-    const PolicySetting *dport = global(v, SEC_WEB, "default port");
+    const PolicySetting *bind = admit_global(v, SEC_WEB, "bind to");
+    const PolicySetting *dport = admit_global(v, SEC_WEB, "default port");
     char dflt[24];
     snprintf(dflt, sizeof dflt, "%lld", dport ? (long long)dport->num : 19999LL);
     *found = 0;
@@ -282,7 +282,7 @@ static int web_checks(Ctx *c)
 {
     const PolicyView *v = c->v;
     AdmitResult *res = c->res;
-    const PolicySetting *mode = global(v, SEC_WEB, "mode");
+    const PolicySetting *mode = admit_global(v, SEC_WEB, "mode");
     if (mode && strcmp(policy_str(v, mode->text), "none") == 0) {
         res->setting = mode;
         refuse(c, ADMIT_WEB_DISABLED);
@@ -291,7 +291,7 @@ static int web_checks(Ctx *c)
     int found;
     res->listener = pick_listener(v, c->req, &found);
     if (!found) {
-        res->setting = global(v, SEC_WEB, "bind to");
+        res->setting = admit_global(v, SEC_WEB, "bind to");
         refuse(c, ADMIT_NO_LISTENER);
         return 0;
     }
@@ -319,12 +319,12 @@ static int web_checks(Ctx *c)
     }
     const PolicyListener *l = res->listener;
     if (l && l->ssl == SSL_FORCE && !c->req->tls) {
-        res->setting = global(v, SEC_WEB, "bind to");
+        res->setting = admit_global(v, SEC_WEB, "bind to");
         refuse(c, ADMIT_SSL_FORCED);
         return 0;
     }
     if (l && !(l->acl & BIND_STREAMING_BIT)) {
-        res->setting = global(v, SEC_WEB, "bind to");
+        res->setting = admit_global(v, SEC_WEB, "bind to");
         refuse(c, ADMIT_PORT_NO_STREAMING);
         return 0;
     }
@@ -501,7 +501,7 @@ static int late_checks(Ctx *c)
 {
     const AdmitRequest *q = c->req;
     AdmitResult *res = c->res;
-    const PolicySetting *rate = global(c->v, SEC_WEB, "accept a streaming request every seconds");
+    const PolicySetting *rate = admit_global(c->v, SEC_WEB, "accept a streaming request every seconds");
     if (rate && rate->num > 0) {
         int64_t elapsed = q->rate_elapsed < 0 ? 0 : q->rate_elapsed;   /* timer starts now */
         if (elapsed < rate->num) {

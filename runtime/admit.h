@@ -109,6 +109,8 @@ void admit_rewrite_ip(const char *ip, char *out, size_t cap);
 /* Row-order index of schema row SEC/NAME (SEC_* from schema_tables.h), or ADMIT_NO_ROW. */
 #define ADMIT_NO_ROW 0xFFFFu
 unsigned admit_row(unsigned sec, const char *name);
+/* The node's global setting SEC/NAME ([stream], netdata.conf), or NULL when not stored. */
+const PolicySetting *admit_global(const PolicyView *v, unsigned sec, const char *name);
 
 /* A short, lower-case description of CODE ("API key section is not enabled"). */
 const char *admit_code_name(AdmitCode code);

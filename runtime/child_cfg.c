@@ -154,8 +154,7 @@ static void fill(const PolicyView *v, const AdmitSection *ks, const AdmitSection
 
 static long global_num(const PolicyView *v, unsigned sec, const char *name, long dflt)
 {
-    unsigned id = admit_row(sec, name);
-    const PolicySetting *s = id == ADMIT_NO_ROW ? NULL : policy_find_setting(v, NULL, id);
+    const PolicySetting *s = admit_global(v, sec, name);
     return s ? (long)s->num : dflt;
 }
 

@@ -24,12 +24,6 @@
 
 enum { PROTO_TCP = 0, PROTO_UDP = 1, PROTO_UNIX = 2 };   /* compiler/dest.h values */
 
-static const PolicySetting *global(const PolicyView *v, unsigned sec, const char *name)
-{
-    unsigned id = admit_row(sec, name);
-    return id == ADMIT_NO_ROW ? NULL : policy_find_setting(v, NULL, id);
-}
-
 static int add(Net *n, int fd, const PolicyListener *pl, const char *port, int unix_sock,
                const char *what)
 {
@@ -124,17 +118,17 @@ static int open_tcp(Net *n, const PolicyListener *pl, const char *host, const ch
 int net_open_listeners(Net *n)
 {
     const PolicyView *v = n->sd->v;
-    const PolicySetting *mode = global(v, SEC_WEB, "mode");
+    const PolicySetting *mode = admit_global(v, SEC_WEB, "mode");
     if (mode && strcmp(policy_str(v, mode->text), "none") == 0) {
         log_line(LOG_INFO, "LISTENER: [web] mode = none: no listener (nothing can stream in)");
         return 0;
     }
-    const PolicySetting *dport = global(v, SEC_WEB, "default port");
-    const PolicySetting *bl = global(v, SEC_WEB, "listen backlog");
+    const PolicySetting *dport = admit_global(v, SEC_WEB, "default port");
+    const PolicySetting *bl = admit_global(v, SEC_WEB, "listen backlog");
     int backlog = bl && bl->num > 0 && bl->num < 65536 ? (int)bl->num : 4096;
     char dflt[24];
     snprintf(dflt, sizeof dflt, "%lld", dport ? (long long)dport->num : 19999LL);
-    const PolicySetting *bind = global(v, SEC_WEB, "bind to");
+    const PolicySetting *bind = admit_global(v, SEC_WEB, "bind to");
     int configured = 0;
     if (!bind || bind->vtype != VAL_BIND) {
         configured = 1;

@@ -44,8 +44,7 @@ void sender_wake(SenderLoop *l)
 
 static const PolicySetting *stream_setting(const PolicyView *v, const char *name)
 {
-    unsigned id = admit_row(SEC_STREAM, name);
-    return id == ADMIT_NO_ROW ? NULL : policy_find_setting(v, NULL, id);
+    return admit_global(v, SEC_STREAM, name);
 }
 
 static long stream_num(const PolicyView *v, const char *name, long dflt)
@@ -73,8 +72,7 @@ void sender_global_from_policy(const PolicyView *v, SenderGlobal *g)
     g->tls_skip_verify = (int)stream_num(v, "ssl skip certificate verification", 0);
     g->ca_file = stream_text(v, "CAfile");
     g->ca_path = stream_text(v, "CApath");
-    unsigned id = admit_row(SEC_DB, "update every");
-    const PolicySetting *ue = id == ADMIT_NO_ROW ? NULL : policy_find_setting(v, NULL, id);
+    const PolicySetting *ue = admit_global(v, SEC_DB, "update every");
     g->update_every = ue && ue->num > 0 ? (int)ue->num : 1;
     /* a year at most: the millisecond timers must not overflow */
     g->timeout_s = g->timeout_s < 1 ? 1 : g->timeout_s > 31536000 ? 31536000 : g->timeout_s;

@@ -50,8 +50,7 @@ static int usage(const char *msg)
 static const char *global_text(const PolicyView *v, unsigned sec, const char *name, char *buf,
                                size_t cap)
 {
-    unsigned id = admit_row(sec, name);
-    const PolicySetting *s = id == ADMIT_NO_ROW ? NULL : policy_find_setting(v, NULL, id);
+    const PolicySetting *s = admit_global(v, sec, name);
     const char *t = s ? policy_str(v, s->text) : NULL;
     size_t n = t ? strlen(t) : 0;
     if (n >= 2 && t[0] == '(' && t[n - 1] == ')' && n - 1 <= cap) {
@@ -78,8 +77,7 @@ static void guid_text(const uint8_t b[16], char out[37])
 
 static long global_num(const PolicyView *v, unsigned sec, const char *name, long dflt)
 {
-    unsigned id = admit_row(sec, name);
-    const PolicySetting *s = id == ADMIT_NO_ROW ? NULL : policy_find_setting(v, NULL, id);
+    const PolicySetting *s = admit_global(v, sec, name);
     return s && s->vtype == VAL_INT ? (long)s->num : dflt;
 }
 
