@@ -426,6 +426,32 @@ def test_stream_text(tmp):
         fake.close()
 
 
+def test_small_buffer(tmp):
+    """buffer size bytes smaller than one chart's message: raised to 3x the message (1.37.1's
+    rule, logged), and the charts still go out."""
+    fport, cport = free_port(), free_port()
+    fake = FakeParent(fport, b"PROMPT-READ")
+    net, st = child_confs(cport, f"127.0.0.1:{fport}", "    buffer size bytes = 200\n")
+    pol, c = compile_policy(tmp, "smallbuf", net, st, CHILD_GUID)
+    child = Streamd(pol, cport, os.path.join(tmp, "smallbuf.log"))
+    try:
+        check(child.start(), "small buffer: child starts")
+        ok = poll(lambda: fake.stream.count(b'BEGIN "system.cpu"') >= 2, 10)
+        m = re.search(r"max buffer size of 200 is too small for a data message of size (\d+)\. "
+                      r"Increasing the max buffer size to 3 times the max data message size\.",
+                      child.logtext())
+        check(m and int(m.group(1)) > 200, "1.37.1's 'max buffer size ... is too small' line",
+              child.logtext()[-800:])
+        check(ok and "buffer full" not in child.logtext(),
+              "the raised buffer carries the charts (no buffer full)")
+        snd = ((child.json("/api/v1/info") or {}).get("streamd") or {}).get("sender") or {}
+        check(snd.get("buffer_max", 0) >= 3 * int(m.group(1)) if m else False,
+              "the API shows the raised limit", snd)
+    finally:
+        stop_ok(child, "the child")
+        fake.close()
+
+
 def test_hostile_parent(tmp):
     """A parent that answers with 500 lines and a 20 KB line: logged 10 times, then counted;
     no control byte reaches the log; the stream goes on."""
@@ -650,6 +676,7 @@ def main():
         test_failover_and_restart(tmp)
         test_refusals(tmp)
         test_stream_text(tmp)
+        test_small_buffer(tmp)
         test_hostile_parent(tmp)
         test_transports(tmp)
         test_proxy_layers(tmp)
