@@ -150,6 +150,37 @@ def fleets(exe):
     return problems
 
 
+EXAMPLE_PORT = 19998
+
+
+def demo_port():
+    """The examples' port when nothing holds it, else a free one the kernel picks (a busy
+    19998 would otherwise send the demo's child to some other server)."""
+    import socket
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", EXAMPLE_PORT))
+            return EXAMPLE_PORT
+        except OSError:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+    print(f"(127.0.0.1:{EXAMPLE_PORT} is taken; the loopback examples run on {port} instead)")
+    return port
+
+
+def example_dir(name, port, tmp):
+    """examples/NAME as it is, or a copy in TMP with the examples' port replaced by PORT."""
+    src = os.path.join("examples", name)
+    if port == EXAMPLE_PORT:
+        return src
+    dst = os.path.join(tmp, name)
+    os.makedirs(dst, exist_ok=True)
+    for f in os.listdir(os.path.join(ROOT, src)):
+        with open(os.path.join(ROOT, src, f)) as i, open(os.path.join(dst, f), "w") as o:
+            o.write(i.read().replace(f":{EXAMPLE_PORT}", f":{port}"))
+    return dst
+
+
 def receiver(exe):
     """streamd on examples/loopback-parent: a synthetic child streams three collections of one
     chart (the byte format of a 1.37.1 child), the API shows them; a wrong key is refused."""
@@ -159,12 +190,12 @@ def receiver(exe):
     import urllib.request
     problems = []
     streamd = os.environ.get("STREAMD") or os.path.join(ROOT, "streamd")
-    port = 19998
+    port = demo_port()
     key, guid = "5a1e0c3d-1111-4000-8000-0000000000aa", "5a1e0c3d-2222-4000-8000-0000000000bb"
     with tempfile.TemporaryDirectory() as tmp:
         pol, log = os.path.join(tmp, "parent.policy"), os.path.join(tmp, "streamd.log")
         header("streamd: streamc compile examples/loopback-parent; streamd --policy parent.policy")
-        rc, out, err = run(exe, "compile", "examples/loopback-parent", "-o", pol)
+        rc, out, err = run(exe, "compile", example_dir("loopback-parent", port, tmp), "-o", pol)
         if rc != 0 or not os.access(streamd, os.X_OK):
             return [f"streamd demo: compile exit {rc} {err.strip()}, or no streamd at {streamd}"]
         d = subprocess.Popen([streamd, "--policy", pol, "--log", log])
@@ -224,7 +255,7 @@ def streamd_child(exe, streamd, tmp, port):
     import urllib.request
     header("streamd as a child: streamc compile examples/loopback-child; streamd --policy child.policy")
     pol, log = os.path.join(tmp, "child.policy"), os.path.join(tmp, "child.log")
-    rc, out, err = run(exe, "compile", "examples/loopback-child", "-o", pol)
+    rc, out, err = run(exe, "compile", example_dir("loopback-child", port, tmp), "-o", pol)
     if rc != 0:
         return [f"streamd child demo: compile exit {rc} {err.strip()}"]
     c = subprocess.Popen([streamd, "--policy", pol, "--log", log])
