@@ -148,10 +148,17 @@ FUZZ = ["fuzz_blob", "fuzz_conf", "fuzz_dest", "fuzz_fleet", "fuzz_gorilla", "fu
 # linked into unit tests, fuzzers and benches only: the reference matcher (Netdata's algorithm)
 SUPPORT = ["tests/support/policy_build.c", "tests/support/ref_pattern.c", "tests/support/testutil.c"]
 BENCH = ["bench_check", "bench_match", "bench_policy", "bench_storage"]
+# the modules a bench links beyond its bench/NAME.c
+BENCH_MODULES = {"bench_storage": ["bench/dataset.c"]}
 # bench helpers that are not benches themselves (run.py runs only bench_*): the synthetic
 # children of bench/bench_streamd.py and the plugin of bench/bench_sender.py, standalone (libc
 # + pthreads, no project library)
 BENCH_TOOLS = ["loadgen", "loadplugin"]
+# the modules a bench tool links beyond its bench/NAME.c; growbuf.c serves both tools
+BENCH_TOOL_MODULES = {
+    "loadgen": ["bench/growbuf.c", "bench/loadgen_proto.c", "bench/loadgen_startup.c"],
+    "loadplugin": ["bench/growbuf.c"],
+}
 
 
 class Writer:
@@ -335,15 +342,21 @@ def main():
                 n.build(so, "cc", src, order_only=GEN_HEADERS, variables={"cflags": cflags})
                 support.append(so)
             if v == "bench":
+                for src in sorted({m for mods in BENCH_MODULES.values() for m in mods}):
+                    n.build(obj(v, src), "cc", src, order_only=GEN_HEADERS, variables={"cflags": cflags})
                 for b in BENCH:
                     bo = obj(v, f"bench/{b}.c")
                     n.build(bo, "cc", f"bench/{b}.c", order_only=GEN_HEADERS, variables={"cflags": cflags})
-                    n.build(f"$builddir/bench/{b}", "link", [bo] + support + [dlib, lib],
+                    mods = [obj(v, m) for m in BENCH_MODULES.get(b, [])]
+                    n.build(f"$builddir/bench/{b}", "link", [bo] + mods + support + [dlib, lib],
                             variables={"libs": "$libs $dlibs"})
+                for src in sorted({m for mods in BENCH_TOOL_MODULES.values() for m in mods}):
+                    n.build(obj(v, src), "cc", src, variables={"cflags": cflags})
                 for b in BENCH_TOOLS:
                     bo = obj(v, f"bench/{b}.c")
                     n.build(bo, "cc", f"bench/{b}.c", variables={"cflags": cflags})
-                    n.build(f"$builddir/bench/{b}", "link", [bo], variables={"libs": "-lpthread"})
+                    mods = [obj(v, m) for m in BENCH_TOOL_MODULES.get(b, [])]
+                    n.build(f"$builddir/bench/{b}", "link", [bo] + mods, variables={"libs": "-lpthread"})
                 continue
             tests = []
             for t in UNIT_TESTS:

@@ -10,7 +10,7 @@
 **        bench_storage --pages-sn DATASET [N]  (the same, values first rounded to Netdata's
 **                                               storage_number precision: a lossy mode measured)
 **
-** Datasets:
+** Datasets (bench/dataset.c reads and makes them, and writes the --export file):
 **   (a) real system metrics: DATASET, default bench/data/proc_metrics.bin, this machine's /proc
 **       recorded by bench/record_proc.py (Netdata's proc.plugin values: cpu %, MiB, rates;
 **       format in that script); bench/data/streamd_collectors.bin: streamd's own /proc
@@ -46,6 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dataset.h"
 #include "gorilla.h"
 #include "log.h"
 #include "policy_format.h"
@@ -53,18 +54,10 @@
 
 #define RUNS 3
 #define HOUR 3600
-#define SYN_SERIES 1200
 #define TARGET_DB_BPS 0.5
 #define TARGET_RAM_BPS 4.0
 #define TARGET_WRITE 5e6
 #define COLLECTORS "bench/data/streamd_collectors.bin"
-
-typedef struct Dataset {
-    const char *name;
-    char **names;
-    float *v;                       /* series-major: v[s * samples + i] */
-    uint32_t series, samples;
-} Dataset;
 
 typedef struct Result {
     double disk_bps, mem_bps, write_sps, cold_us, warm_us;
@@ -121,74 +114,6 @@ static uint64_t du(const char *dir)
     tree_bytes = 0;
     nftw(dir, add_size, 16, FTW_PHYS);
     return tree_bytes;
-}
-
-/* A dataset file written by bench/record_proc.py. 0, or -1 (with a message). */
-static int load(const char *path, Dataset *d)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t hdr[24];
-    if (!f || fread(hdr, 1, sizeof hdr, f) != sizeof hdr || memcmp(hdr, "SCBENCH1", 8) != 0) {
-        if (f) {
-            fclose(f);
-        }
-        return -1;
-    }
-    memcpy(&d->series, hdr + 8, 4);
-    memcpy(&d->samples, hdr + 12, 4);
-    d->names = calloc(d->series, sizeof *d->names);
-    d->v = malloc((size_t)d->series * d->samples * sizeof *d->v);
-    char name[512];
-    for (uint32_t s = 0; d->names && s < d->series; s++) {
-        size_t n = 0;
-        int c;
-        while ((c = fgetc(f)) > 0 && n < sizeof name - 1) {
-            name[n++] = (char)c;
-        }
-        name[n] = '\0';
-        d->names[s] = strdup(name);
-    }
-    size_t want = (size_t)d->series * d->samples;
-    int ok = d->names && d->v && fread(d->v, sizeof *d->v, want, f) == want;
-    fclose(f);
-    return ok ? 0 : -1;
-}
-
-static uint64_t rng = 88172645463325252ull;
-
-static uint32_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)rng;
-}
-
-static void synthetic(Dataset *d)
-{
-    d->name = "(b) synthetic mix";
-    d->series = SYN_SERIES;
-    d->samples = HOUR;
-    d->names = calloc(d->series, sizeof *d->names);
-    d->v = malloc((size_t)d->series * d->samples * sizeof *d->v);
-    for (uint32_t s = 0; s < d->series; s++) {
-        char name[32];
-        snprintf(name, sizeof name, "syn.%s%u", s % 3 == 0 ? "const" : s % 3 == 1 ? "counter"
-                 : "gauge", s);
-        d->names[s] = strdup(name);
-        double c = (double)(rnd() % 100000), level = 10 + rnd() % 90;
-        for (uint32_t i = 0; i < d->samples; i++) {
-            float *v = &d->v[(size_t)s * d->samples + i];
-            if (s % 3 == 0) {
-                *v = (float)level;
-            } else if (s % 3 == 1) {
-                c += 100 + rnd() % 100;
-                *v = (float)c;
-            } else {
-                *v = (float)(level + 10 * sin((double)i / 600 + s) + (rnd() % 1000) / 100.0);
-            }
-        }
-    }
 }
 
 static StorageConfig host_cfg(int mode, const char *dir, uint32_t history)
@@ -383,137 +308,6 @@ static void e2e(const char *recording)
     }
 }
 
-/* ---- --export: a dbengine host directory -> a dataset file --------------------------------- */
-
-/* The distinct (chart, dimension) ids of DIR/dims.reg into *IDS (pairs of strings). */
-static size_t reg_ids(const char *dir, char ***ids, uint32_t **ues)
-{
-    char path[PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/dims.reg", dir);
-    FILE *f = fopen(path, "rb");
-    uint8_t hdr[16], rec[16];
-    size_t n = 0;
-    *ids = NULL;
-    *ues = NULL;
-    if (!f || fread(hdr, 1, sizeof hdr, f) != sizeof hdr) {
-        if (f) {
-            fclose(f);
-        }
-        return 0;
-    }
-    while (fread(rec, 1, sizeof rec, f) == sizeof rec) {
-        uint32_t ue, cl = (uint32_t)rec[12] | (uint32_t)rec[13] << 8;
-        uint32_t dl = (uint32_t)rec[14] | (uint32_t)rec[15] << 8;
-        memcpy(&ue, rec + 8, 4);
-        char *c = calloc(1, cl + 1), *d = calloc(1, dl + 1);
-        uint8_t chk[4];
-        if (!c || !d || fread(c, 1, cl, f) != cl || fread(d, 1, dl, f) != dl
-            || fread(chk, 1, 4, f) != 4) {
-            free(c);
-            free(d);
-            break;
-        }
-        size_t k = 0;
-        while (k < n && (strcmp((*ids)[2 * k], c) != 0 || strcmp((*ids)[2 * k + 1], d) != 0)) {
-            k++;
-        }
-        if (k < n) {
-            free(c);
-            free(d);
-            continue;
-        }
-        *ids = realloc(*ids, (n + 1) * 2 * sizeof **ids);
-        *ues = realloc(*ues, (n + 1) * sizeof **ues);
-        (*ids)[2 * n] = c;
-        (*ids)[2 * n + 1] = d;
-        (*ues)[n++] = ue;
-    }
-    fclose(f);
-    return n;
-}
-
-/*
-** --export DATA_DIR OUT: every update_every=1 dimension of the dbengine host DATA_DIR/localhost
-** (what `streamd --data-dir DATA_DIR` writes for its own node) from its first to its last slot
-** into OUT in record_proc.py's format (empty slots NAN), names "chart.dim". This turns a run of
-** streamd's built-in collectors into dataset (a) of this bench.
-*/
-static int export_dbengine(const char *data_dir, const char *out)
-{
-    char dir[PATH_MAX];
-    char **ids;
-    uint32_t *ues;
-    snprintf(dir, sizeof dir, "%s/localhost/dbengine", data_dir);
-    size_t n = reg_ids(dir, &ids, &ues);
-    StorageConfig cfg = host_cfg(POLICY_MODE_DBENGINE, data_dir, 3600);
-    cfg.host_guid = "localhost";
-    const StorageOps *o = &storage_dbengine_ops;
-    StorageHost *h = n ? o->open_host(&cfg) : NULL;
-    if (!h) {
-        fprintf(stderr, "bench_storage: %s: no dbengine host with dimensions\n", dir);
-        return 1;
-    }
-    StorageDim **dims = calloc(n, sizeof *dims);
-    int64_t lo = INT64_MAX, hi = INT64_MIN;
-    uint32_t series = 0;
-    for (size_t k = 0; dims && k < n; k++) {
-        if (ues[k] != 1 || !(dims[k] = o->create_dim(h, ids[2 * k], ids[2 * k + 1], 1))
-            || !o->last_t(dims[k])) {
-            dims[k] = NULL;
-            continue;
-        }
-        lo = o->first_t(dims[k]) < lo ? o->first_t(dims[k]) : lo;
-        hi = o->last_t(dims[k]) > hi ? o->last_t(dims[k]) : hi;
-        series++;
-    }
-    uint32_t samples = series ? (uint32_t)(hi - lo + 1) : 0;
-    FILE *f = fopen(out, "wb");
-    StoragePoint *p = malloc((samples + 1) * sizeof *p);
-    float *v = malloc((samples + 1) * sizeof *v);
-    uint32_t hdr[4] = {series, samples, 1, 0};
-    int rc = !f || !p || !v || !dims || !series || fwrite("SCBENCH1", 1, 8, f) != 8
-             || fwrite(hdr, 4, 4, f) != 4;
-    size_t nw = rc ? 0 : n;
-    if (rc) {
-        fprintf(stderr, "bench_storage: cannot write %s\n", out);
-    }
-    for (size_t k = 0; k < nw; k++) {
-        if (dims[k]) {
-            fprintf(f, "%s.%s%c", ids[2 * k], ids[2 * k + 1], 0);
-        }
-    }
-    for (size_t k = 0; k < nw; k++) {
-        if (!dims[k]) {
-            continue;
-        }
-        for (uint32_t i = 0; i < samples; i++) {
-            v[i] = NAN;
-        }
-        size_t got = o->query(dims[k], lo, hi, p, samples);
-        for (size_t i = 0; i < got; i++) {
-            v[p[i].t - lo] = (float)p[i].v;
-        }
-        rc |= fwrite(v, sizeof *v, samples, f) != samples;
-    }
-    if (f) {
-        rc |= fclose(f) != 0;
-    }
-    o->close_host(h);
-    for (size_t k = 0; k < 2 * n; k++) {
-        free(ids[k]);
-    }
-    free(ids);
-    free(ues);
-    free(dims);
-    free(p);
-    free(v);
-    if (!rc) {
-        printf("bench_storage: exported %u series x %u slots (t %lld..%lld) to %s\n", series,
-               samples, (long long)lo, (long long)hi, out);
-    }
-    return rc;
-}
-
 /* ---- --pages: what the page codec does with each series of a dataset ------------------------- */
 
 typedef struct SeriesCost {
@@ -568,7 +362,7 @@ static int pages_report(const char *path, int top, int sn)
     static const char *mode_names[GORILLA_MODES] = {"empty", "const", "xor", "int", "raw",
                                                     "ratio"};
     Dataset d = {0};
-    if (load(path, &d) != 0) {
+    if (dataset_load(path, &d) != 0) {
         fprintf(stderr, "bench_storage: cannot read dataset %s\n", path);
         return 1;
     }
@@ -622,7 +416,7 @@ int main(int argc, char **argv)
     }
     if (argc == 4 && strcmp(argv[1], "--export") == 0) {
         log_open("/dev/null");
-        return export_dbengine(argv[2], argv[3]);
+        return dataset_export_dbengine(argv[2], argv[3]);
     }
     const char *path = argc > 1 ? argv[1] : "bench/data/proc_metrics.bin";
     const char *extra = "build/bench/netdata_metrics.bin";
@@ -641,7 +435,7 @@ int main(int argc, char **argv)
            "MiB\n", g.page_cache_mb, g.disk_space_mb);
     Dataset a = {.name = "(a) real system metrics, /proc of this machine"}, n = {0}, b = {0};
     int rc = 0;
-    if (load(path, &a) != 0) {
+    if (dataset_load(path, &a) != 0) {
         fprintf(stderr, "bench_storage: cannot read dataset %s (bench/record_proc.py writes "
                 "it)\n", path);
         rc = 1;
@@ -649,19 +443,19 @@ int main(int argc, char **argv)
         rc |= bench_dataset(&a, root) != 0;
     }
     Dataset c = {.name = "(a) real system metrics, streamd's built-in collectors"};
-    if (load(COLLECTORS, &c) == 0) {
+    if (dataset_load(COLLECTORS, &c) == 0) {
         rc |= bench_dataset(&c, root) != 0;
     } else {
         printf("== %s: not recorded (%s: see docs/performance.md)\n", c.name, COLLECTORS);
     }
     n.name = "(a) real system metrics, a Netdata 1.37.1 child";
-    if (load(extra, &n) == 0) {
+    if (dataset_load(extra, &n) == 0) {
         rc |= bench_dataset(&n, root) != 0;
         e2e(extra);
     } else {
         printf("== %s: not recorded (bench/record_netdata.py writes %s)\n", n.name, extra);
     }
-    synthetic(&b);
+    dataset_synthetic(&b);
     rc |= bench_dataset(&b, root) != 0;
     nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return rc;

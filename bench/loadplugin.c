@@ -12,75 +12,21 @@
 ** The clock: CLOCK_MONOTONIC, absolute sleeps to the next period, so the cadence does not drift
 ** with the plugin's own run time; BEGIN carries the microseconds since the previous collection
 ** (none on the first), as Netdata's own plugins do. It exits when stdout is closed (EPIPE or
-** SIGPIPE) or on SIGTERM. Standalone: libc only.
+** SIGPIPE) or on SIGTERM. Standalone: libc only (and bench/growbuf.c, its text buffer).
 */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "growbuf.h"
 
 #define MAX_CHARTS 10000
 #define MAX_DIMS 1000
 
-typedef struct Out {
-    char *p;
-    size_t len, cap;
-} Out;
-
-static void out_need(Out *o, size_t n)
-{
-    if (o->len + n <= o->cap) {
-        return;
-    }
-    size_t cap = o->cap ? o->cap : 65536;
-    while (cap < o->len + n) {
-        cap *= 2;
-    }
-    char *p = realloc(o->p, cap);
-    if (!p) {
-        fprintf(stderr, "loadplugin: out of memory\n");
-        exit(1);
-    }
-    o->p = p;
-    o->cap = cap;
-}
-
-static void out_str(Out *o, const char *s)
-{
-    size_t n = strlen(s);
-    out_need(o, n);
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-}
-
-static void out_u64(Out *o, uint64_t v)
-{
-    char tmp[24];
-    int i = (int)sizeof tmp;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    out_need(o, sizeof tmp);
-    memcpy(o->p + o->len, tmp + i, sizeof tmp - (size_t)i);
-    o->len += sizeof tmp - (size_t)i;
-}
-
-/* zero-padded decimal of WIDTH digits */
-static void out_pad(Out *o, unsigned v, int width)
-{
-    out_need(o, (size_t)width);
-    for (int i = width - 1; i >= 0; i--) {
-        o->p[o->len + (size_t)i] = (char)('0' + v % 10);
-        v /= 10;
-    }
-    o->len += (size_t)width;
-}
-
-static int write_all(const Out *o)
+static int write_all(const GrowBuf *o)
 {
     size_t off = 0;
     while (off < o->len) {
@@ -115,21 +61,21 @@ int main(int argc, char **argv)
     }
     unsigned charts = env_num("LOADPLUGIN_CHARTS", 100, MAX_CHARTS);
     unsigned dims = env_num("LOADPLUGIN_DIMS", 50, MAX_DIMS);
-    Out o = { 0 };
+    GrowBuf o = { 0 };
     for (unsigned c = 0; c < charts; c++) {
-        out_str(&o, "CHART bench.c");
-        out_pad(&o, c, 4);
-        out_str(&o, " '' 'Bench load chart ");
-        out_u64(&o, c);
-        out_str(&o, "' 'value' 'bench' 'bench.load' line ");
-        out_u64(&o, 100000 + c);
-        out_str(&o, " ");
-        out_u64(&o, (uint64_t)every);
-        out_str(&o, " '' 'loadplugin' 'bench'\n");
+        growbuf_str(&o, "CHART bench.c");
+        growbuf_pad(&o, c, 4);
+        growbuf_str(&o, " '' 'Bench load chart ");
+        growbuf_u64(&o, c);
+        growbuf_str(&o, "' 'value' 'bench' 'bench.load' line ");
+        growbuf_u64(&o, 100000 + c);
+        growbuf_str(&o, " ");
+        growbuf_u64(&o, (uint64_t)every);
+        growbuf_str(&o, " '' 'loadplugin' 'bench'\n");
         for (unsigned d = 0; d < dims; d++) {
-            out_str(&o, "DIMENSION d");
-            out_pad(&o, d, 3);
-            out_str(&o, " '' absolute 1 1\n");
+            growbuf_str(&o, "DIMENSION d");
+            growbuf_pad(&o, d, 3);
+            growbuf_str(&o, " '' absolute 1 1\n");
         }
     }
     if (write_all(&o) != 0) {
@@ -147,21 +93,21 @@ int main(int argc, char **argv)
                                (uint64_t)((now.tv_nsec - prev.tv_nsec) / 1000) : 0;
         prev = now;
         for (unsigned c = 0; c < charts; c++) {
-            out_str(&o, "BEGIN bench.c");
-            out_pad(&o, c, 4);
+            growbuf_str(&o, "BEGIN bench.c");
+            growbuf_pad(&o, c, 4);
             if (dt) {
-                out_str(&o, " ");
-                out_u64(&o, dt);
+                growbuf_str(&o, " ");
+                growbuf_u64(&o, dt);
             }
-            out_str(&o, "\n");
+            growbuf_str(&o, "\n");
             for (unsigned d = 0; d < dims; d++) {
-                out_str(&o, "SET d");
-                out_pad(&o, d, 3);
-                out_str(&o, " = ");
-                out_u64(&o, (it * 7919u + c * 131u + d * 17u) % 100000u);
-                out_str(&o, "\n");
+                growbuf_str(&o, "SET d");
+                growbuf_pad(&o, d, 3);
+                growbuf_str(&o, " = ");
+                growbuf_u64(&o, (it * 7919u + c * 131u + d * 17u) % 100000u);
+                growbuf_str(&o, "\n");
             }
-            out_str(&o, "END\n");
+            growbuf_str(&o, "END\n");
         }
         if (write_all(&o) != 0) {
             return 0;
