@@ -2,8 +2,14 @@
 """Record a real Netdata 1.37.1 child's metrics for bench/bench_storage.c (dataset "a",
 real system metrics collected by Netdata's own built-in collectors). Standard library only.
 
-Usage: bench/record_netdata.py [OUT] [SECONDS]
+Usage: bench/record_netdata.py [--wire FILE] [OUT] [SECONDS]
        (defaults: build/bench/netdata_metrics.bin, 900; run from anywhere after `ninja`)
+
+--wire FILE: the child connects to a relay on loopback that passes every byte both ways and
+appends what the child sends (its STREAM request and command stream, uncompressed: the child
+runs with compression off) to FILE, for bench/collections_cost.py; the relay adds no parsing.
+Then streamd's dbengine pages of the child are also exported to OUT.streamd.bin (bench_storage
+--export), so that the same stream's stored slots can be measured with `bench_storage --pages`.
 
 The parent is streamd itself (./streamd, policy compiled by ./streamc from a generated
 stream.conf + netdata.conf: the child's API key has `default memory mode = dbengine`), with
@@ -32,6 +38,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -51,10 +58,54 @@ def get(port, path):
         return json.load(r)
 
 
+def tee_relay(listen_port, to_port, wire_path):
+    """Accept connections on LISTEN_PORT, connect each to TO_PORT, pass bytes both ways; what
+    the accepted side sends is appended to WIRE_PATH. Daemon threads: they end with the run."""
+    srv = socket.create_server(("127.0.0.1", listen_port))
+    wire = open(wire_path, "ab")
+    lock = threading.Lock()
+
+    def pump(src, dst, tee):
+        try:
+            while True:
+                b = src.recv(65536)
+                if not b:
+                    break
+                if tee:
+                    with lock:
+                        wire.write(b)
+                        wire.flush()
+                dst.sendall(b)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def serve():
+        while True:
+            c, _ = srv.accept()
+            try:
+                up = socket.create_connection(("127.0.0.1", to_port), timeout=10)
+                up.settimeout(None)
+            except OSError:
+                c.close()
+                continue
+            threading.Thread(target=pump, args=(c, up, True), daemon=True).start()
+            threading.Thread(target=pump, args=(up, c, False), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+
+
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "bench",
-                                                             "netdata_metrics.bin")
-    seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 900
+    args = sys.argv[1:]
+    wire = None
+    if args[:1] == ["--wire"] and len(args) >= 2:
+        wire, args = os.path.abspath(args[1]), args[2:]
+    out = args[0] if args else os.path.join(ROOT, "build", "bench", "netdata_metrics.bin")
+    seconds = int(args[1]) if len(args) > 1 else 900
     work = tempfile.mkdtemp(prefix="nd-record-", dir=os.path.join(ROOT, "build"))
     child, conf, data = (os.path.join(work, x) for x in ("child", "conf", "data"))
     pport, wport, key = free_port(), free_port(), "11111111-2222-3333-4444-555555555555"
@@ -90,7 +141,12 @@ def main():
         with open(os.path.join(child, "etc", "netdata.extra.conf"), "w") as f:
             f.write("[db]\n    mode = dbengine\n    storage tiers = 1\n"
                     "    dbengine multihost disk space MB = 1024\n")
-        subprocess.check_call(["bash", ND, "start-child", child, f"127.0.0.1:{pport}", key,
+        dport = pport
+        if wire:
+            open(wire, "wb").close()
+            dport = free_port()
+            tee_relay(dport, pport, wire)
+        subprocess.check_call(["bash", ND, "start-child", child, f"127.0.0.1:{dport}", key,
                                "bench-child", guid, str(wport)], env=env,
                               stdout=subprocess.DEVNULL)
         print(f"record_netdata: collecting for {seconds} s (+60 s for every chart to start)",
@@ -141,6 +197,13 @@ def main():
         nddir = os.path.join(child, "cache", "dbengine")
         nd = sum(os.path.getsize(os.path.join(nddir, x)) for x in os.listdir(nddir)) \
             if os.path.isdir(nddir) else 0
+        if wire:
+            # bench_storage --export reads DIR/localhost: point one at the child's host
+            exp = os.path.join(work, "export")
+            os.makedirs(exp)
+            os.symlink(os.path.join(data, guid), os.path.join(exp, "localhost"))
+            subprocess.check_call([os.path.join(ROOT, "build", "bench", "bench_storage"),
+                                   "--export", exp, out + ".streamd.bin"])
         with open(out + ".e2e", "w") as f:
             f.write(f"RESULT bench=storage_e2e slots={slots} bytes={size} files={len(files)} "
                     f"netdata_bytes={nd}\n")
