@@ -23,6 +23,7 @@ PACKAGES = {
     "clang": "clang",
     "openssl": "libssl-dev",
     "libxxhash": "libxxhash-dev",
+    "liblz4": "liblz4-dev",     # streaming compression (child -> parent LZ4 frames)
     "cmocka": "libcmocka-dev",
     "clang-rt": "libclang-rt-14-dev",
     "pkg-config": "pkg-config",
@@ -100,6 +101,7 @@ STREAMD_LIB = [
     "runtime/storage_ring.c",
     "runtime/storage_save.c",
     "runtime/stream_caps.c",
+    "runtime/stream_lz4.c",
     "runtime/tls.c",
     "runtime/wire.c",
 ]
@@ -215,7 +217,7 @@ def probe():
         missing.append(PACKAGES["openssl-cli"])
     if not os.path.exists("/usr/share/lemon/lempar.c") and "lemon" not in missing:
         missing.append("lemon")
-    for pc in ("openssl", "libxxhash", "cmocka"):
+    for pc in ("openssl", "libxxhash", "liblz4", "cmocka"):
         if not have_pkg(pc):
             missing.append(PACKAGES[pc])
     rt = subprocess.run(["sh", "-c", "ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a"],
@@ -282,7 +284,7 @@ def main():
                    f"-fsanitize=fuzzer-no-link,address,undefined {warn} {inc}")
         n.variable("bench_cflags", f"-std=c11 -D_GNU_SOURCE -O2 -DNDEBUG {warn} {inc}")
         n.variable("libs", "-lxxhash -lcrypto -lpthread")
-        n.variable("dlibs", "-lssl -lcrypto -lpthread -lm")
+        n.variable("dlibs", "-lssl -lcrypto -llz4 -lpthread -lm")
         n.line()
         n.rule("cc", "$cc -MMD -MF $out.d $cflags -c $in -o $out", depfile="$out.d", deps="gcc",
                description="CC $out")

@@ -140,6 +140,7 @@ static void fill(const PolicyView *v, const AdmitSection *ks, const AdmitSection
     Val pk = layered(v, ks, ms, "proxy api key", "default proxy api key");
     Val ps = layered(v, ks, ms, "proxy send charts matching",
                      "default proxy send charts matching");
+    Val co = layered(v, ks, ms, "enable compression", "enable compression");
     o->memory_mode = (int)mm.num;
     o->history = hi.num < 5 ? 5 : (long)hi.num;   /* Netdata raises history below 5 */
     o->health = (int)he.num;
@@ -150,6 +151,7 @@ static void fill(const PolicyView *v, const AdmitSection *ks, const AdmitSection
     o->proxy_send_charts = ps.text;
     o->proxy_dest_setting = pd.s && pd.s->vtype == VAL_DEST ? pd.s : NULL;
     o->proxy_send_setting = ps.s && ps.s->vtype == VAL_PATTERN ? ps.s : NULL;
+    o->compression = (int)co.num;
 }
 
 static long global_num(const PolicyView *v, unsigned sec, const char *name, long dflt)
@@ -165,6 +167,8 @@ void child_cfg_resolve(const PolicyView *v, const char *key, const char *guid, R
     admit_section(v, 1, guid, &ms);
     memset(out, 0, sizeof *out);
     fill(v, &ks, &ms, out);
+    /* 1.37.1: [stream] enable compression = no turns it off for every child */
+    out->compression = out->compression && global_num(v, SEC_STREAM, "enable compression", 1);
     out->update_every = (int)global_num(v, SEC_DB, "update every", 1);
     if (out->update_every < 1) {
         out->update_every = 1;

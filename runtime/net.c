@@ -50,6 +50,7 @@ struct Conn {
     char *out;                   /* pending output; the connection closes once it drained */
     size_t out_len, out_off;
     Receiver *rx;
+    uint8_t *zin;                /* a compressed link's raw bytes (ZIN_SIZE), read and decoded */
     int64_t since, last_io;
     unsigned events;
     Conn *prev, *next;
@@ -76,6 +77,7 @@ static void conn_close(Conn *c, const char *why)
     close(c->fd);
     free(c->in);
     free(c->out);
+    free(c->zin);
     if (c->prev) {
         c->prev->next = c->next;
     } else {
@@ -330,6 +332,47 @@ static void step_request(Conn *c)
     }
 }
 
+#define ZIN_SIZE 16384
+
+/* Hand the N raw bytes at c->zin through the LZ4 decoder to the command stream. 0, or -1 when
+   the connection was closed. */
+static int feed_compressed(Conn *c, size_t n)
+{
+    StreamLz4Decoder *z = c->rx->lz4;
+    size_t off = 0;
+    for (;;) {
+        size_t olen;
+        const char *o = stream_lz4_decoder_output(z, &olen);
+        if (olen) {
+            size_t room;
+            char *p = wire_reader_space(&c->rx->rd, &room);
+            if (!room) {
+                conn_close(c, "STREAM: the receive buffer is full");   /* lines are cut first */
+                return -1;
+            }
+            size_t k = olen < room ? olen : room;
+            memcpy(p, o, k);
+            wire_reader_commit(&c->rx->rd, k);
+            stream_lz4_decoder_take(z, k);
+            if (receiver_process(sd_of(c), c->rx) != 0) {
+                conn_close(c, NULL);
+                return -1;
+            }
+            continue;
+        }
+        if (off == n) {
+            return 0;
+        }
+        ssize_t used = stream_lz4_decoder_push(z, c->zin + off, n - off);
+        if (used < 0) {
+            conn_close(c, "STREAM: a compressed block from the child does not decode "
+                          "(corrupt LZ4 stream).");
+            return -1;
+        }
+        off += (size_t)used;
+    }
+}
+
 static void step_stream(Conn *c)
 {
     Streamd *sd = sd_of(c);
@@ -337,9 +380,14 @@ static void step_stream(Conn *c)
         conn_close(c, NULL);
         return;
     }
+    if (c->rx->lz4 && !c->zin && !(c->zin = malloc(ZIN_SIZE))) {
+        conn_close(c, "STREAM: out of memory");
+        return;
+    }
     for (int i = 0; i < READS_PER_EVENT || c->ssl; i++) {
         size_t room;
-        char *p = wire_reader_space(&c->rx->rd, &room);
+        char *p = c->zin ? (char *)c->zin : wire_reader_space(&c->rx->rd, &room);
+        room = c->zin ? ZIN_SIZE : room;
         if (!room) {
             conn_close(c, "STREAM: the receive buffer is full");   /* cannot happen: lines are cut */
             return;
@@ -358,6 +406,12 @@ static void step_stream(Conn *c)
             return;
         }
         c->last_io = receiver_now_s();
+        if (c->zin) {
+            if (feed_compressed(c, (size_t)r) != 0) {
+                return;
+            }
+            continue;
+        }
         wire_reader_commit(&c->rx->rd, (size_t)r);
         if (receiver_process(sd, c->rx) != 0) {
             conn_close(c, NULL);

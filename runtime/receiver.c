@@ -185,7 +185,21 @@ int receiver_handshake(Streamd *sd, const HttpRequest *q, const ConnPeer *p, Rec
                  "history %ld", q->hostname, ip, p->port, modes[m],
                  h->storage_fallback ? " (not implemented yet: kept in ram)" : "", cfg.history);
     }
-    uint64_t caps = stream_caps_from_ver(q->ver, STREAM_CAPS_OURS);
+    /* compression as this child's key and GUID sections say now (the host may be older) */
+    RrdHostConfig now_cfg;
+    child_cfg_resolve(sd->v, q->key, q->machine_guid, &now_cfg);
+    uint64_t caps = stream_caps_from_ver(q->ver, STREAM_CAPS_OURS
+                                         | (now_cfg.compression ? STREAM_CAP_COMPRESSION : 0));
+    r->lz4 = NULL;
+    if ((caps & STREAM_CAP_COMPRESSION) && (!(r->lz4 = malloc(sizeof *r->lz4))
+                                            || stream_lz4_decoder_init(r->lz4) != 0)) {
+        if (r->lz4) {
+            stream_lz4_decoder_free(r->lz4);
+            free(r->lz4);
+            r->lz4 = NULL;
+        }
+        caps &= ~(uint64_t)STREAM_CAP_COMPRESSION;   /* out of memory: plain text then */
+    }
     pthread_mutex_lock(&h->lock);
     describe_host(h, q, caps);
     int64_t now = receiver_now_s();
@@ -287,5 +301,10 @@ void receiver_detach(Streamd *sd, Receiver *r, const char *why)
              h->hostname, r->ip, r->peer.port, (unsigned long long)r->in.updates);
     pthread_mutex_unlock(&h->lock);
     wire_reader_free(&r->rd);
+    if (r->lz4) {
+        stream_lz4_decoder_free(r->lz4);
+        free(r->lz4);
+        r->lz4 = NULL;
+    }
     r->host = NULL;
 }

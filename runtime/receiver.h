@@ -13,6 +13,7 @@
 
 #include "http_req.h"
 #include "ingest.h"
+#include "stream_lz4.h"
 #include "streamd.h"
 #include "wire.h"
 
@@ -29,6 +30,7 @@ typedef struct Receiver {
     uint64_t gen;                /* host->receiver_gen when we attached */
     Ingest in;
     WireReader rd;
+    StreamLz4Decoder *lz4;       /* COMPRESSION negotiated: every byte goes through it */
     ConnPeer peer;
     char ip[64];                 /* the client as Netdata logs it (after the localhost rewrite) */
     char peer_text[96];          /* "ip:port" */

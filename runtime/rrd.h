@@ -94,6 +94,7 @@ typedef struct RrdHostConfig {
     const void *proxy_dest_setting;      /* the PolicySetting of proxy destination (VAL_DEST) */
     const void *proxy_send_setting;      /* ... of proxy send charts matching (VAL_PATTERN) */
     int update_every;                    /* the node's default update every */
+    int compression;                     /* enable compression, layered, AND [stream]'s */
 } RrdHostConfig;
 
 typedef struct RrdHost {

@@ -26,7 +26,8 @@ enum {
     STREAM_CAP_BINARY = 8192
 };
 
-/* What streamd implements fully: no compression, functions, replication or binary. */
+/* What streamd implements fully: no functions, replication or binary. COMPRESSION (LZ4,
+   stream_lz4.h) is added per link where the settings allow it. */
 #define STREAM_CAPS_OURS                                                                        \
     ((uint64_t)(STREAM_CAP_V1 | STREAM_CAP_V2 | STREAM_CAP_VN | STREAM_CAP_VCAPS               \
                 | STREAM_CAP_HLABELS | STREAM_CAP_CLAIM | STREAM_CAP_CLABELS))
