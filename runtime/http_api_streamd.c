@@ -39,9 +39,13 @@ static void info_sender(Sbuf *b, RrdHost *h)
     http_api_kv_str(b, "\t\t\t", "destination", st.connected ? st.connected_to : NULL, ",\n");
     sbuf_printf(b, "\t\t\t\"connections\": %llu,\n\t\t\t\"bytes_sent\": %llu,\n"
                    "\t\t\t\"buffer_full\": %llu,\n\t\t\t\"buffer_used\": %zu,\n"
-                   "\t\t\t\"buffer_max\": %zu\n\t\t},\n",
+                   "\t\t\t\"buffer_max\": %zu,\n\t\t\t\"compression\": %s,\n"
+                   "\t\t\t\"lz4_plain_bytes\": %llu,\n\t\t\t\"lz4_frame_bytes\": %llu\n"
+                   "\t\t},\n",
                 (unsigned long long)st.connections, (unsigned long long)st.bytes_sent,
-                (unsigned long long)st.buffer_full, st.buffer_used, st.buffer_max);
+                (unsigned long long)st.buffer_full, st.buffer_used, st.buffer_max,
+                st.compressed ? "true" : "false", (unsigned long long)st.plain_bytes,
+                (unsigned long long)st.lz4_bytes);
 }
 
 /* The "streamd" object: H's effective settings from the policy, its sender and its receiver

@@ -70,6 +70,7 @@ void sender_global_from_policy(const PolicyView *v, SenderGlobal *g)
     g->resync_iterations = stream_num(v, "initial clock resync iterations", 60);
     g->tls = (v->node->flags & NODE_SENDER_TLS) != 0;
     g->tls_skip_verify = (int)stream_num(v, "ssl skip certificate verification", 0);
+    g->compression = (int)stream_num(v, "enable compression", 1);
     g->ca_file = stream_text(v, "CAfile");
     g->ca_path = stream_text(v, "CApath");
     const PolicySetting *ue = admit_global(v, SEC_DB, "update every");
@@ -81,6 +82,30 @@ void sender_global_from_policy(const PolicyView *v, SenderGlobal *g)
 }
 
 /* ---- the push hook (producers, under the host lock) ----------------------------------------- */
+
+int sender_queue(Sender *s, const char *p, size_t n)
+{
+    if (!(s->caps & STREAM_CAP_COMPRESSION)) {
+        return sendbuf_append(&s->buf, p, n);
+    }
+    while (n) {
+        /* as 1.37.1 without BINARY: a frame ends at the last newline that fits */
+        size_t k = n;
+        if (k > STREAM_LZ4_MAX_ENCODE) {
+            k = STREAM_LZ4_MAX_ENCODE;
+            const char *nl = memrchr(p, '\n', k);
+            k = nl ? (size_t)(nl - p) + 1 : k;
+        }
+        size_t f = stream_lz4_encode(s->lz4, p, k, s->zframe,
+                                     stream_lz4_frame_bound(STREAM_LZ4_MAX_ENCODE));
+        if (!f || sendbuf_append(&s->buf, (const char *)s->zframe, f) != 0) {
+            return -1;
+        }
+        p += k;
+        n -= k;
+    }
+    return 0;
+}
 
 static int wanted(const Sender *s, RrdChart *c)
 {
@@ -134,7 +159,7 @@ static void push(RrdHost *h, RrdChart *c, uint64_t interval_ut)
             s->buf.max = (b->len + 1) * SENDER_ADAPT_TIMES;
         }
         wake = sendbuf_pending(&s->buf) == 0;
-        if (sendbuf_append(&s->buf, b->s, b->len) != 0) {
+        if (sender_queue(s, b->s, b->len) != 0) {
             s->overflow = 1;
             wake = 1;
             c->sent_conn = 0;      /* the definition did not go out */
@@ -153,6 +178,11 @@ static void sender_free(Sender *s)
     sender_close(s);
     sender_dests_free(&s->d);
     sendbuf_free(&s->buf);
+    if (s->lz4) {
+        stream_lz4_encoder_free(s->lz4);
+        free(s->lz4);
+    }
+    free(s->zframe);
     sbuf_free(&s->scratch);
     sbuf_free(&s->req);
     free(s->api_key);
@@ -265,6 +295,11 @@ int sender_stats(RrdHost *h, SenderStats *o)
     o->buffer_full = s->buffer_full;
     o->buffer_used = sendbuf_pending(&s->buf);
     o->buffer_max = s->buf.max;
+    o->compressed = s->ready && (s->caps & STREAM_CAP_COMPRESSION);
+    if (s->lz4) {
+        o->plain_bytes = s->lz4->bytes_in;
+        o->lz4_bytes = s->lz4->bytes_out;
+    }
     pthread_mutex_unlock(&s->mu);
     return 0;
 }

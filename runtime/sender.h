@@ -30,6 +30,7 @@ typedef struct SenderGlobal {
     int update_every;            /* the node's update every (sent as update_every=) */
     int tls;                     /* the [stream] destination had ':SSL': TLS for every sender */
     int tls_skip_verify;         /* ssl skip certificate verification */
+    int compression;             /* enable compression: offer LZ4 (stream_lz4.h) */
     const char *ca_file, *ca_path;   /* NULL: not set */
 } SenderGlobal;
 
@@ -74,6 +75,8 @@ typedef struct SenderStats {
     char connected_to[256];
     uint64_t connections, bytes_sent, buffer_full;
     size_t buffer_used, buffer_max;
+    int compressed;                  /* the current link is LZ4 */
+    uint64_t plain_bytes, lz4_bytes; /* through the encoder, every link of this sender */
 } SenderStats;
 int sender_stats(RrdHost *h, SenderStats *out);   /* caller holds H's lock; -1: no sender */
 

@@ -52,6 +52,13 @@ static int64_t now_s(void)
     return (int64_t)time(NULL);
 }
 
+/* The `ver` we offer: VCAPS, host and chart labels, and LZ4 unless [stream] turns it off. */
+static uint64_t offered_caps(const SenderGlobal *g)
+{
+    return STREAM_CAP_VCAPS | STREAM_CAP_HLABELS | STREAM_CAP_CLABELS
+           | (g->compression ? STREAM_CAP_COMPRESSION : 0);
+}
+
 void sender_close(Sender *s)
 {
     pthread_mutex_lock(&s->mu);
@@ -215,8 +222,7 @@ static void connected(Sender *s, int64_t now)
         s->state = SS_REQUEST;
     }
     sbuf_reset(&s->req);
-    SenderHostInfo info = { s->api_key, g->update_every,
-                            STREAM_CAP_VCAPS | STREAM_CAP_HLABELS | STREAM_CAP_CLABELS,
+    SenderHostInfo info = { s->api_key, g->update_every, offered_caps(g),
                             SENDER_PROGRAM_VERSION, 0 };
     pthread_mutex_lock(&s->h->lock);
     sender_fmt_request(&s->req, s->h, &info);
@@ -372,6 +378,7 @@ static int partial_reply(const char *b, size_t n)
 
 static void established(Sender *s, int64_t now, int32_t version);
 
+
 static void step_reply(Sender *s, int64_t now)
 {
     for (;;) {
@@ -417,11 +424,41 @@ static void step_reply(Sender *s, int64_t now)
     established(s, now, version);
 }
 
+/* The LZ4 encoder of S, made on its first compressed link and reset for every new one (the
+   parent's decoder starts empty). 0 when out of memory. */
+static int compressor_ready(Sender *s)
+{
+    if (!s->lz4) {
+        s->lz4 = malloc(sizeof *s->lz4);
+        s->zframe = malloc(stream_lz4_frame_bound(STREAM_LZ4_MAX_ENCODE));
+        if (!s->lz4 || !s->zframe || stream_lz4_encoder_init(s->lz4) != 0) {
+            if (s->lz4) {
+                stream_lz4_encoder_free(s->lz4);
+            }
+            free(s->lz4);
+            free(s->zframe);
+            s->lz4 = NULL;
+            s->zframe = NULL;
+            return 0;
+        }
+    }
+    pthread_mutex_lock(&s->mu);
+    stream_lz4_encoder_reset(s->lz4);
+    pthread_mutex_unlock(&s->mu);
+    return 1;
+}
+
 static void established(Sender *s, int64_t now, int32_t version)
 {
-    uint64_t offered = STREAM_CAP_VCAPS | STREAM_CAP_HLABELS | STREAM_CAP_CLABELS;
+    uint64_t offered = offered_caps(&s->loop->g);
     /* 1.37.1 ANDs with its own set only; we never switch on a feature we did not offer */
-    uint64_t caps = stream_caps_from_version(version, STREAM_CAPS_OURS) & (offered | 56);
+    uint64_t caps = stream_caps_from_version(version, offered | STREAM_CAPS_OURS) & (offered | 56);
+    if ((caps & STREAM_CAP_COMPRESSION) && !compressor_ready(s)) {
+        log_line(LOG_ERR, "STREAM %s [send to %s]: out of memory for compression; "
+                 "disconnecting.", s->hostname, s->connected_to);
+        attempt_failed(s, now);
+        return;
+    }
     SenderDest *e = &s->d.e[s->d.n - 1];
     e->postpone_until = 0;
     e->last_error = NULL;
@@ -445,7 +482,7 @@ static void established(Sender *s, int64_t now, int32_t version)
     sendbuf_reset(&s->buf);
     s->overflow = 0;
     if (labels.len && !labels.overflow) {
-        sendbuf_append(&s->buf, labels.s, labels.len);
+        sender_queue(s, labels.s, labels.len);
     }
     s->ready = 1;
     s->connections++;

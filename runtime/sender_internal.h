@@ -16,6 +16,12 @@
 #include "sender.h"
 #include "sender_dest.h"
 #include "sender_fmt.h"
+#include "stream_lz4.h"
+
+/* Queue N bytes of stream text at P for the parent, as LZ4 frames when the link negotiated
+   COMPRESSION (under s->mu). 0, or -1 when the buffer cannot take them (the caller marks an
+   overflow: the connection restarts, so a compressed stream never goes on with a gap). */
+int sender_queue(Sender *s, const char *p, size_t n);
 
 enum { SS_IDLE, SS_RESOLVING, SS_CONNECTING, SS_TLS, SS_REQUEST, SS_REPLY, SS_STREAMING };
 
@@ -42,6 +48,8 @@ struct Sender {
     uint64_t conn_gen;           /* bumped on every established connection */
     uint64_t caps;               /* negotiated */
     int overflow;                /* an append did not fit */
+    StreamLz4Encoder *lz4;       /* COMPRESSION: every byte queued goes through it */
+    uint8_t *zframe;             /* one frame being made (stream_lz4_frame_bound of the max) */
     uint64_t bytes_sent, connections, buffer_full;
 
     /* the loop thread only */

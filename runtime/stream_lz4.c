@@ -125,6 +125,12 @@ int stream_lz4_encoder_init(StreamLz4Encoder *e)
     return e->lz && e->ring ? 0 : -1;
 }
 
+void stream_lz4_encoder_reset(StreamLz4Encoder *e)
+{
+    LZ4_resetStream_fast(e->lz);
+    e->pos = 0;
+}
+
 void stream_lz4_encoder_free(StreamLz4Encoder *e)
 {
     if (e->lz) {

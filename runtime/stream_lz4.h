@@ -68,6 +68,8 @@ typedef struct StreamLz4Encoder {
 /* Largest frame for N plain bytes (N <= STREAM_LZ4_MAX_ENCODE). */
 size_t stream_lz4_frame_bound(size_t n);
 int stream_lz4_encoder_init(StreamLz4Encoder *e);
+/* Forget every earlier frame: a new connection's stream starts. */
+void stream_lz4_encoder_reset(StreamLz4Encoder *e);
 void stream_lz4_encoder_free(StreamLz4Encoder *e);
 /* One frame of the N (1..STREAM_LZ4_MAX_ENCODE) bytes at PLAIN into OUT (CAP bytes, at least
    stream_lz4_frame_bound(N)). Returns the frame's bytes, or 0 when N or CAP is out of range. */

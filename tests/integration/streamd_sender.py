@@ -129,8 +129,12 @@ def test_basic_and_matching(tmp):
         pk = (parent.json("/host/kid/api/v1/info") or {}).get("streamd") or {}
         check("sender" in pk and pk["sender"] is None, "the parent does not forward kid: null")
         cl = child.logtext()
-        check("established link with negotiated capabilities: VCAPS HLABELS CLABELS" in cl and
-              "enabling metrics streaming..." in cl, "the child logs the established link")
+        check("established link with negotiated capabilities: VCAPS HLABELS CLABELS "
+              "COMPRESSION" in cl and "enabling metrics streaming..." in cl,
+              "the child logs the established link, LZ4-compressed (both sides' default)")
+        check(snd.get("compression") is True and
+              0 < snd.get("lz4_frame_bytes", 0) < snd.get("lz4_plain_bytes", 0),
+              "the child's sender info shows LZ4 frames smaller than the text they carry", snd)
         # the same numbers on both sides: system.uptime is absolute, seconds
         def newest(srv, prefix):
             j = srv.json(prefix + "/api/v1/data?chart=system.uptime&after=-6&format=json")
@@ -142,6 +146,71 @@ def test_basic_and_matching(tmp):
     finally:
         stop_ok(child, "the child")
         stop_ok(parent, "the parent")
+
+
+def test_compression(tmp):
+    """Heavy traffic through LZ4 (~1 MB/s of text: the rings of both sides wrap many times),
+    then each side turning compression off on its own."""
+    pport, cport = free_port(), free_port()
+    plugins = os.path.join(tmp, "heavy-lz4")
+    write_heavy_plugin(plugins)
+    parent = start_parent(tmp, "pz", pport, PARENT_GUIDS[0])
+    net, st = child_confs(cport, f"127.0.0.1:{pport}")
+    pol, c = compile_policy(tmp, "cz", net, st, CHILD_GUID)
+    check(c.returncode == 0, "compile child cz", c.stderr)
+    child = Streamd(pol, cport, os.path.join(tmp, "cz.log"), extra=["--plugins-dir", plugins])
+    try:
+        check(child.start(), "child cz starts")
+        def sender_info():
+            return ((child.json("/api/v1/info") or {}).get("streamd") or {}).get("sender") or {}
+        got = poll(lambda: sender_info().get("lz4_plain_bytes", 0) > 4000000, 30)
+        snd = sender_info()
+        check(got and snd.get("compression") is True and snd.get("connections") == 1,
+              "4 MB of text went out in LZ4 frames on one connection", snd)
+        ratio = snd.get("lz4_plain_bytes", 0) / max(snd.get("lz4_frame_bytes", 1), 1)
+        print(f"     LZ4: {snd.get('lz4_plain_bytes')} bytes of text in "
+              f"{snd.get('lz4_frame_bytes')} bytes of frames ({ratio:.1f}x)", flush=True)
+        check(ratio > 2, f"the frames are smaller than the text ({ratio:.1f}x)")
+        def last_row(chart):
+            j = parent.json(f"/host/kid/api/v1/data?chart={chart}&dimensions=d0,d39&points=1"
+                            f"&after=-3&format=json")
+            r = j["data"][0] if j and j.get("data") else None
+            return r if r and r[1] is not None and r[2] is not None else None
+        n = len([x for x in child_charts(parent) if x.startswith("heavy.")])
+        check(n == 200, f"the parent has all 200 heavy charts ({n})")
+        # SET d = i * 1000003 + d: whatever the interpolation, d39 - d0 is 39 in every slot
+        r = poll(lambda: last_row("heavy.c199"), 5)
+        check(r is not None and r[1] > 1000003 and abs(abs(r[1] - r[2]) - 39) < 0.5,
+              "the last chart's values decoded intact (d39 - d0 = 39)", r)
+        pl = parent.logtext()
+        check("does not decode" not in pl and "disconnected" not in pl,
+              "the parent never lost the stream", pl[-1500:])
+    finally:
+        stop_ok(child, "child cz")
+        stop_ok(parent, "parent pz")
+    # each side alone turns it off; the other offers or accepts it
+    for where in ("parent", "child"):
+        pport, cport = free_port(), free_port()
+        ps = PARENT_STREAM + ("    enable compression = no\n" if where == "parent" else "")
+        pol, c = compile_policy(tmp, "pn" + where, parent_conf(pport), ps, PARENT_GUIDS[1])
+        parent = Streamd(pol, pport, os.path.join(tmp, f"pn{where}.log"),
+                         extra=["--no-collectors"])
+        check(parent.start(), f"parent (compression off on the {where}) starts")
+        net, st = child_confs(cport, f"127.0.0.1:{pport}",
+                              "    enable compression = no\n" if where == "child" else "")
+        pol, c = compile_policy(tmp, "cn" + where, net, st, CHILD_GUID)
+        child = Streamd(pol, cport, os.path.join(tmp, f"cn{where}.log"))
+        try:
+            check(child.start(), f"child (compression off on the {where}) starts")
+            got = poll(lambda: last_cpu_point(parent), 15)
+            cl = child.logtext()
+            caps = re.findall(r"established link with negotiated capabilities: (.*)", cl)
+            check(got and caps and "COMPRESSION" not in caps[-1].split(),
+                  f"enable compression = no on the {where}: plain text, and the data arrives",
+                  caps or cl[-1500:])
+        finally:
+            stop_ok(child, f"the child ({where} off)")
+            stop_ok(parent, f"the parent ({where} off)")
 
 
 def test_failover_and_restart(tmp):
@@ -306,7 +375,7 @@ def test_refusals(tmp):
                   f"({fake.count} connections)")
             req = fake.requests[0] if fake.requests else b""
             check(req.startswith(b"STREAM key=" + KEY.encode() + b"&hostname=kid&") and
-                  b"&machine_guid=" + CHILD_GUID.encode() in req and b"&ver=704&" in req and
+                  b"&machine_guid=" + CHILD_GUID.encode() in req and b"&ver=1728&" in req and
                   req.endswith(b" HTTP/1.1\r\nUser-Agent: streamd/0.1\r\nAccept: */*\r\n\r\n")
                   and b"keep-alive" not in req.lower(),
                   f"refusal {i}: the request is 1.37.1's shape", req[:300])
@@ -675,6 +744,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="streamd-sender-")
     try:
         test_basic_and_matching(tmp)
+        test_compression(tmp)
         test_failover_and_restart(tmp)
         test_refusals(tmp)
         test_stream_text(tmp)

@@ -3,15 +3,18 @@
 
 One real Netdata parent P (tests/interop/netdata.sh) accepts two API keys:
   1. streamd child -> P: P's /api/v1/info lists the host (hops 1) and
-     /host/NAME/api/v1/data?chart=system.cpu has its data; system.uptime equals the child's own.
+     /host/NAME/api/v1/data?chart=system.cpu has its data; system.uptime equals the child's own;
+     the link negotiated LZ4 compression (Netdata's default, and streamd's).
   2. real Netdata children -> streamd proxy X (memory mode none for their key) -> P:
      kid1 is forwarded with X's `default proxy api key` and only the charts of
      `default proxy send charts matching` (hops 2 at P, its uptime equal to kid1's own);
-     kid2's machine section says `proxy enabled = no`: X receives it, P never sees it.
+     kid2's machine section says `proxy enabled = no`: X receives it, P never sees it. Both of
+     kid1's links (into X, out of X) are LZ4-compressed.
 
 Exit 0 when every check passed. Environment: STREAMC, STREAMD, KEEP_TMP=1.
 """
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -124,6 +127,11 @@ def main():
         nd = open(os.path.join(parent.dir, "log", "error.log"), errors="replace").read()
         check("STREAM sd-child [receive from" in nd and "program_name 'streamd'" in nd,
               "the real parent logged the stream from program 'streamd'")
+        caps = re.findall(r"sd-child \[send to [^]]*\]: established link with negotiated "
+                          r"capabilities: (.*)", child.logtext())
+        check(caps and "COMPRESSION" in caps[-1].split(),
+              "the streamd child and the real parent negotiated LZ4 compression (so the data "
+              "above arrived in LZ4 frames)", caps)
 
         # 2. real children -> streamd proxy -> real parent
         net = (f"[global]\n    hostname = sd-proxy\n[db]\n    mode = ram\n"
@@ -163,6 +171,10 @@ def main():
               "kid2 (proxy enabled = no in its machine section) never reaches the parent",
               parent.hosts().keys())
         xl = proxy.logtext()
+        caps = re.findall(r"nd-kid1 \[(?:send to [^]]*|receive from \[[^]]*\]:\d+)\]: established link with "
+                          r"negotiated capabilities: (.*)", xl)
+        check(len(caps) >= 2 and all("COMPRESSION" in c.split() for c in caps),
+              "the proxy's links in and out (kid1 -> proxy -> real parent) are both LZ4", caps)
         check(f"STREAM nd-kid1 [send to 127.0.0.1:{pport}]: enabling metrics streaming" in xl,
               "the proxy logs kid1's onward link")
         check("STREAM nd-kid2 [send" not in xl, "the proxy opened no sender for kid2")
