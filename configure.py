@@ -127,6 +127,7 @@ UNIT_TESTS = [
     "test_policy",
     "test_policy_flip",
     "test_rrd",
+    "test_rrd_collect",
     "test_sbuf",
     "test_schema",
     "test_sender_dest",
@@ -148,7 +149,7 @@ UNIT_TESTS = [
 LEMPAR_RELAX = " -Wno-missing-prototypes -Wno-unused-parameter -Wno-unused-variable"
 FUZZ = ["fuzz_blob", "fuzz_conf", "fuzz_dest", "fuzz_fleet", "fuzz_gorilla", "fuzz_http", "fuzz_pattern", "fuzz_sender", "fuzz_wire"]
 # linked into unit tests, fuzzers and benches only: the reference matcher (Netdata's algorithm)
-SUPPORT = ["tests/support/policy_build.c", "tests/support/ref_pattern.c", "tests/support/testutil.c"]
+SUPPORT = ["tests/support/policy_build.c", "tests/support/ref_pattern.c", "tests/support/rrd_testutil.c", "tests/support/storage_testutil.c", "tests/support/testutil.c"]
 BENCH = ["bench_check", "bench_match", "bench_policy", "bench_storage"]
 # the modules a bench links beyond its bench/NAME.c
 BENCH_MODULES = {"bench_storage": ["bench/dataset.c"]}

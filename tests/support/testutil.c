@@ -17,7 +17,7 @@
 #define ESC_SIZE 16384
 #define ESC_TAIL 32   /* room kept for the "...(+K bytes)" marker */
 
-static void die(const char *fmt, ...)
+void testutil_die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -53,7 +53,7 @@ void *testutil_dup_exact(const void *p, size_t n)
 {
     void *q = malloc(n ? n : 1);
     if (!q) {
-        die("out of memory copying %zu bytes", n);
+        testutil_die("out of memory copying %zu bytes", n);
     }
     if (n) {
         memcpy(q, p, n);
@@ -70,11 +70,11 @@ char *testutil_temp_dir(const char *name)
     size_t size = strlen(tmp) + strlen(name) + 9;   /* '/', ".XXXXXX", NUL */
     char *dir = malloc(size);
     if (!dir) {
-        die("out of memory for a temporary directory name");
+        testutil_die("out of memory for a temporary directory name");
     }
     snprintf(dir, size, "%s/%s.XXXXXX", tmp, name);
     if (!mkdtemp(dir)) {
-        die("mkdtemp '%s': %s", dir, strerror(errno));
+        testutil_die("mkdtemp '%s': %s", dir, strerror(errno));
     }
     return dir;
 }
@@ -86,7 +86,7 @@ void testutil_write_file(const char *dir, const char *name, const void *data, si
         size_t size = strlen(dir) + strlen(name) + 2;
         path = malloc(size);
         if (!path) {
-            die("out of memory for a path");
+            testutil_die("out of memory for a path");
         }
         snprintf(path, size, "%s/%s", dir, name);
     } else {
@@ -94,15 +94,34 @@ void testutil_write_file(const char *dir, const char *name, const void *data, si
     }
     FILE *f = fopen(path, "wb");
     if (!f) {
-        die("cannot create '%s': %s", path, strerror(errno));
+        testutil_die("cannot create '%s': %s", path, strerror(errno));
     }
     if (fwrite(data, 1, n, f) != n) {
-        die("cannot write %zu bytes to '%s': %s", n, path, strerror(errno));
+        testutil_die("cannot write %zu bytes to '%s': %s", n, path, strerror(errno));
     }
     if (fclose(f) != 0) {
-        die("cannot close '%s': %s", path, strerror(errno));
+        testutil_die("cannot close '%s': %s", path, strerror(errno));
     }
     free(path);
+}
+
+unsigned char *testutil_read_file(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    long size = -1;
+    if (!f || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        testutil_die("cannot read '%s': %s", path, strerror(errno));
+    }
+    unsigned char *b = malloc(size ? (size_t)size : 1);
+    if (!b) {
+        testutil_die("out of memory for the %ld bytes of '%s'", size, path);
+    }
+    if (fread(b, 1, (size_t)size, f) != (size_t)size) {
+        testutil_die("cannot read the %ld bytes of '%s'", size, path);
+    }
+    fclose(f);
+    *n = (size_t)size;
+    return b;
 }
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
@@ -135,6 +154,31 @@ char *testutil_take_log(const char *path)
         abort();
     }
     return s;
+}
+
+static char log_path[4096];   /* testutil_log_to's file, read by testutil_log_has */
+
+void testutil_log_to(const char *dir)
+{
+    snprintf(log_path, sizeof log_path, "%s/test.log", dir);
+    unlink(log_path);
+    if (log_open(log_path) != 0) {
+        testutil_die("cannot open the log '%s'", log_path);
+    }
+}
+
+int testutil_log_has(const char *needle)
+{
+    FILE *f = log_path[0] ? fopen(log_path, "r") : NULL;
+    char line[2048];
+    int found = 0;
+    while (f && !found && fgets(line, sizeof line, f)) {
+        found = strstr(line, needle) != NULL;
+    }
+    if (f) {
+        fclose(f);
+    }
+    return found;
 }
 
 int testutil_streamc_compile(const char *confdir, const char *out, char *cmd, size_t cap)

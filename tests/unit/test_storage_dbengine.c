@@ -14,10 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <malloc.h>
 #include <pthread.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -25,111 +23,18 @@
 #include "log.h"
 #include "policy_format.h"
 #include "storage_dbengine.h"
+#include "storage_testutil.h"
 #include "testutil.h"
 
 static const StorageOps *const db = &storage_dbengine_ops;
 static const StorageOps *const ram = &storage_ram_ops;
-static char logpath[PATH_MAX];
 
 /* ---- helpers --------------------------------------------------------------------------------- */
 
-static uint32_t mix(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    return (uint32_t)x;
-}
-
-/* The value series KIND holds at T; NAN = an empty slot appended, INFINITY = slot skipped. */
-static double value(int kind, int64_t t)
-{
-    switch (kind % 4) {
-    case 0:
-        return 42.0;
-    case 1:
-        return 1000 + mix((uint64_t)t) % 64;
-    case 2:
-        return 50 + 10 * sin((double)t / 300) + (mix((uint64_t)t * 3) % 100) / 100.0;
-    default:
-        return t % 7 == 0 ? NAN : (t / 5000) % 3 == 1 ? INFINITY : (double)(t % 100) * 0.5;
-    }
-}
-
+/* A dbengine host (the history is not used by dbengine). */
 static StorageHost *open_db(const char *root, const char *guid)
 {
-    StorageConfig cfg = {.mode = POLICY_MODE_DBENGINE, .history = 5, .data_dir = root,
-                         .host_guid = guid};
-    StorageHost *h = db->open_host(&cfg);
-    assert_non_null(h);
-    return h;
-}
-
-static StorageHost *open_ram(long history)
-{
-    StorageConfig cfg = {.mode = POLICY_MODE_RAM, .history = history, .host_guid = "r"};
-    StorageHost *h = ram->open_host(&cfg);
-    assert_non_null(h);
-    return h;
-}
-
-static void rm_tree(char *dir)
-{
-    testutil_rm_tree(dir);
-    free(dir);
-}
-
-/* Log to a fresh file under ROOT (log_has reads it). */
-static void log_to(const char *root)
-{
-    snprintf(logpath, sizeof logpath, "%s/test.log", root);
-    unlink(logpath);
-    assert_int_equal(log_open(logpath), 0);
-}
-
-static int log_has(const char *needle)
-{
-    FILE *f = fopen(logpath, "r");
-    char line[2048];
-    int found = 0;
-    while (f && !found && fgets(line, sizeof line, f)) {
-        found = strstr(line, needle) != NULL;
-    }
-    if (f) {
-        fclose(f);
-    }
-    return found;
-}
-
-/* Bytes of the data files under ROOT/GUID/dbengine (and their count in *NFILES). */
-static uint64_t dir_bytes(const char *root, const char *guid, int *nfiles, uint32_t *lowest)
-{
-    char path[PATH_MAX], file[PATH_MAX + 300];
-    snprintf(path, sizeof path, "%s/%s/dbengine", root, guid);
-    DIR *d = opendir(path);
-    struct dirent *e;
-    uint64_t total = 0;
-    int n = 0;
-    uint32_t low = UINT32_MAX, no;
-    while (d && (e = readdir(d)) != NULL) {
-        struct stat st;
-        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
-        if (storage_dbe_file_no(e->d_name, &no) && stat(file, &st) == 0) {
-            total += (uint64_t)st.st_size;
-            n++;
-            low = no < low ? no : low;
-        }
-    }
-    if (d) {
-        closedir(d);
-    }
-    if (nfiles) {
-        *nfiles = n;
-    }
-    if (lowest) {
-        *lowest = low;
-    }
-    return total;
+    return storage_testutil_open(db, 5, root, guid);
 }
 
 static void same_points(const StoragePoint *a, const StoragePoint *b, size_t n)
@@ -162,9 +67,10 @@ static void same_dim(StorageDim *rd, StorageDim *dd, int64_t lo, int64_t hi)
     assert_int_equal(ram->last_t(rd), db->last_t(dd));
     same_query(rd, dd, 0, INT64_MAX, (size_t)(hi - lo) + 16);
     for (int i = 0; i < 40; i++) {
-        int64_t a = lo - 50 + (int64_t)(mix((uint64_t)i) % (uint64_t)(hi - lo + 100));
-        int64_t b = a + (int64_t)(mix((uint64_t)i + 99) % 5000);
-        same_query(rd, dd, a, b, 1 + mix((uint64_t)i + 7) % 6000);
+        int64_t a = lo - 50
+                    + (int64_t)(storage_testutil_mix((uint64_t)i) % (uint64_t)(hi - lo + 100));
+        int64_t b = a + (int64_t)(storage_testutil_mix((uint64_t)i + 99) % 5000);
+        same_query(rd, dd, a, b, 1 + storage_testutil_mix((uint64_t)i + 7) % 6000);
     }
     same_query(rd, dd, hi, hi, 1);
     same_query(rd, dd, hi + 1, hi + 100, 10);
@@ -200,7 +106,7 @@ static size_t ingest(Pair *p, int64_t from, int64_t to)
     for (int64_t t = from; t <= to; t++) {
         for (int k = 0; k < 2 * KINDS; k++) {
             int ue = k < KINDS ? 1 : 5;
-            double v = value(k, t);
+            double v = storage_testutil_series(k, t);
             if (t % ue || isinf(v)) {
                 continue;
             }
@@ -218,9 +124,10 @@ static void test_same_as_ram(void **state)
 {
     (void)state;
     char *root = testutil_temp_dir("dbe_ram");
-    log_to(root);
+    testutil_log_to(root);
     const int64_t t0 = 1700000000, span = 400000;
-    StorageHost *rh = open_ram(span + 10), *dh = open_db(root, "host-a");
+    StorageHost *rh = storage_testutil_open(ram, span + 10, NULL, "r");
+    StorageHost *dh = open_db(root, "host-a");
     Pair p;
     create_pair(rh, dh, &p, 0);
     size_t samples = ingest(&p, t0, t0 + span / 2);
@@ -243,15 +150,16 @@ static void test_same_as_ram(void **state)
     for (int k = 0; k < 2 * KINDS; k++) {
         same_dim(p.r[k], p.d[k], t0, t0 + span);
     }
-    uint64_t disk = dir_bytes(root, "host-a", NULL, NULL);
+    uint64_t disk = storage_testutil_dbe_bytes(root, "host-a", NULL, NULL);
     printf("dbengine: %zu samples, %llu bytes on disk, %.3f bytes/sample (mix of constant, "
            "counter, noisy gauge, gaps)\n", samples, (unsigned long long)disk,
            (double)disk / (double)samples);
-    assert_false(log_has("ERROR"));
+    assert_false(testutil_log_has("ERROR"));
     db->close_host(dh);
     ram->close_host(rh);
     log_open(NULL);
-    rm_tree(root);
+    testutil_rm_tree(root);
+    free(root);
 }
 
 /* ---- update_every changes, gaps larger than a page ------------------------------------------- */
@@ -260,7 +168,7 @@ static void test_update_every(void **state)
 {
     (void)state;
     char *root = testutil_temp_dir("dbe_ue");
-    StorageHost *dh = open_db(root, "h"), *rh = open_ram(100000);
+    StorageHost *dh = open_db(root, "h"), *rh = storage_testutil_open(ram, 100000, NULL, "r");
     StorageDim *d = db->create_dim(dh, "c", "x", 1), *r = ram->create_dim(rh, "c", "x", 1);
     for (int64_t t = 100; t < 3000; t++) {
         db->append(d, t, (double)t);
@@ -289,14 +197,8 @@ static void test_update_every(void **state)
     assert_int_equal(db->query(d, 0, INT64_MAX, pt, 0), 0);
     db->close_host(dh);
     ram->close_host(rh);
-    rm_tree(root);
-}
-
-static char *data_file(const char *root, const char *guid, uint32_t no)
-{
-    static char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s/dbengine/data-%08u.dbf", root, guid, no);
-    return path;
+    testutil_rm_tree(root);
+    free(root);
 }
 
 /* ---- the disk budget ------------------------------------------------------------------------- */
@@ -305,23 +207,24 @@ static void test_disk_budget(void **state)
 {
     (void)state;
     char *root = testutil_temp_dir("dbe_disk");
-    log_to(root);
+    testutil_log_to(root);
     storage_configure(&(StorageGlobal){32, 1});
     const uint64_t budget = 1 << 20, file = budget / 8 < DBE_FILE_MIN ? DBE_FILE_MIN : budget / 8;
-    StorageHost *rh = open_ram(2000000), *a = open_db(root, "a");
+    StorageHost *rh = storage_testutil_open(ram, 2000000, NULL, "r"), *a = open_db(root, "a");
     Pair p;
     create_pair(rh, a, &p, 0);
     ingest(&p, 1, 60000);                  /* host a: about 0.8 MiB */
     db->close_host(a);
     int na;
-    dir_bytes(root, "a", &na, NULL);
+    storage_testutil_dbe_bytes(root, "a", &na, NULL);
     assert_true(na > 0);
     StorageHost *b = open_db(root, "b");
     create_pair(rh, b, &p, 0);
     int64_t prev_first = 0;
     for (int64_t t = 1; t <= 400000; t += 20000) {
         ingest(&p, t, t + 19999);
-        uint64_t total = dir_bytes(root, "a", NULL, NULL) + dir_bytes(root, "b", NULL, NULL);
+        uint64_t total = storage_testutil_dbe_bytes(root, "a", NULL, NULL)
+                         + storage_testutil_dbe_bytes(root, "b", NULL, NULL);
         assert_true(total <= budget + file);
         int64_t first = db->first_t(p.d[2]);
         assert_true(first >= prev_first);  /* the oldest data goes first */
@@ -329,14 +232,15 @@ static void test_disk_budget(void **state)
     }
     int nb;
     uint32_t low;
-    dir_bytes(root, "a", &na, NULL);
-    dir_bytes(root, "b", &nb, &low);
+    storage_testutil_dbe_bytes(root, "a", &na, NULL);
+    storage_testutil_dbe_bytes(root, "b", &nb, &low);
     assert_int_equal(na, 0);               /* a's files were older than all of b's */
     assert_true(low > 1 && prev_first > 1);
     for (uint32_t no = low; no < low + (uint32_t)nb; no++) {
-        assert_int_equal(access(data_file(root, "b", no), F_OK), 0);   /* newest, contiguous */
+        /* newest, contiguous */
+        assert_int_equal(access(storage_testutil_dbe_file(root, "b", no), F_OK), 0);
     }
-    assert_true(log_has("disk space limit 1 MiB reached"));
+    assert_true(testutil_log_has("disk space limit 1 MiB reached"));
     for (int k = 0; k < 2 * KINDS; k++) {  /* what is left still reads as ram */
         int64_t first = db->first_t(p.d[k]);
         StoragePoint *x = malloc(400001 * sizeof *x), *y = malloc(400001 * sizeof *y);
@@ -351,7 +255,8 @@ static void test_disk_budget(void **state)
     ram->close_host(rh);
     storage_configure(&(StorageGlobal){32, 256});
     log_open(NULL);
-    rm_tree(root);
+    testutil_rm_tree(root);
+    free(root);
 }
 
 /* ---- the page cache -------------------------------------------------------------------------- */
@@ -388,7 +293,7 @@ static void test_page_cache(void **state)
     size_t peak = 0;
     for (int64_t t = 1; t <= NT; t++) {
         for (int k = 0; k < NDIMS; k++) {
-            db->append(d[k], t, value(k, t));
+            db->append(d[k], t, storage_testutil_series(k, t));
         }
         size_t held = storage_dbe_mem_open() + storage_dbe_cache_bytes();
         peak = held > peak ? held : peak;
@@ -424,7 +329,8 @@ static void test_page_cache(void **state)
     db->close_host(h);
     free(d);
     storage_configure(&(StorageGlobal){32, 256});
-    rm_tree(root);
+    testutil_rm_tree(root);
+    free(root);
 }
 
 /* ---- hosts on several threads: the shared budget and cache lock themselves -------------- */
@@ -448,14 +354,15 @@ static void *worker(void *arg)
     }
     for (int64_t t = 1; h && t <= 120000; t++) {
         for (int k = 0; k < 4; k++) {
-            db->append(d[k], t, value(k + 1, t));
+            db->append(d[k], t, storage_testutil_series(k + 1, t));
         }
         if (t % 20000 == 0) {
             /* the newest hour, while other hosts write and the budget deletes files: what is
                there is right (a lagging host may have lost an older file of that hour) */
             size_t n = db->query(d[1], t - HOUR_PTS + 1, t, p, HOUR_PTS);
             for (size_t i = 0; i < n; i++) {
-                w->bad |= !isnan(p[i].v) && (float)p[i].v != (float)value(2, p[i].t);
+                w->bad |= !isnan(p[i].v)
+                          && (float)p[i].v != (float)storage_testutil_series(2, p[i].t);
                 w->present += !isnan(p[i].v);
             }
             w->bad |= n == 0 || p[n - 1].t != t;
@@ -471,7 +378,7 @@ static void test_threads(void **state)
     (void)state;
     enum { NW = 4 };
     char *root = testutil_temp_dir("dbe_thr");
-    log_to(root);
+    testutil_log_to(root);
     storage_configure(&(StorageGlobal){2, 1});
     pthread_t th[NW];
     Worker w[NW];
@@ -489,13 +396,14 @@ static void test_threads(void **state)
     }
     assert_true(present > NW * 6 * HOUR_PTS * 9 / 10);    /* holes are the exception */
     for (int i = 0; i < NW; i++) {
-        total += dir_bytes(root, w[i].guid, NULL, NULL);
+        total += storage_testutil_dbe_bytes(root, w[i].guid, NULL, NULL);
     }
     assert_true(total <= (1u << 20) + DBE_FILE_MIN);
     assert_int_equal(storage_dbe_mem_open(), 0);
     storage_configure(&(StorageGlobal){32, 256});
     log_open(NULL);
-    rm_tree(root);
+    testutil_rm_tree(root);
+    free(root);
 }
 
 int main(void)

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -29,100 +28,15 @@
 #include "log.h"
 #include "policy_format.h"
 #include "storage_dbengine.h"
+#include "storage_testutil.h"
 #include "testutil.h"
 
 static const StorageOps *const db = &storage_dbengine_ops;
-static char logpath[PATH_MAX];
 
-static uint32_t mix(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    return (uint32_t)x;
-}
-
-/* The value series KIND holds at T; NAN = an empty slot appended, INFINITY = slot skipped. */
-static double value(int kind, int64_t t)
-{
-    switch (kind % 4) {
-    case 0:
-        return 42.0;
-    case 1:
-        return 1000 + mix((uint64_t)t) % 64;
-    case 2:
-        return 50 + 10 * sin((double)t / 300) + (mix((uint64_t)t * 3) % 100) / 100.0;
-    default:
-        return t % 7 == 0 ? NAN : (t / 5000) % 3 == 1 ? INFINITY : (double)(t % 100) * 0.5;
-    }
-}
-
+/* A dbengine host (the history is not used by dbengine). */
 static StorageHost *open_db(const char *root, const char *guid)
 {
-    StorageConfig cfg = {.mode = POLICY_MODE_DBENGINE, .history = 5, .data_dir = root,
-                         .host_guid = guid};
-    StorageHost *h = db->open_host(&cfg);
-    assert_non_null(h);
-    return h;
-}
-
-static void rm_tree(char *dir)
-{
-    testutil_rm_tree(dir);
-    free(dir);
-}
-
-/* Log to a fresh file under ROOT (log_has reads it). */
-static void log_to(const char *root)
-{
-    snprintf(logpath, sizeof logpath, "%s/test.log", root);
-    unlink(logpath);
-    assert_int_equal(log_open(logpath), 0);
-}
-
-static int log_has(const char *needle)
-{
-    FILE *f = fopen(logpath, "r");
-    char line[2048];
-    int found = 0;
-    while (f && !found && fgets(line, sizeof line, f)) {
-        found = strstr(line, needle) != NULL;
-    }
-    if (f) {
-        fclose(f);
-    }
-    return found;
-}
-
-/* Bytes of the data files under ROOT/GUID/dbengine (and their count in *NFILES). */
-static uint64_t dir_bytes(const char *root, const char *guid, int *nfiles, uint32_t *lowest)
-{
-    char path[PATH_MAX], file[PATH_MAX + 300];
-    snprintf(path, sizeof path, "%s/%s/dbengine", root, guid);
-    DIR *d = opendir(path);
-    struct dirent *e;
-    uint64_t total = 0;
-    int n = 0;
-    uint32_t low = UINT32_MAX, no;
-    while (d && (e = readdir(d)) != NULL) {
-        struct stat st;
-        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
-        if (storage_dbe_file_no(e->d_name, &no) && stat(file, &st) == 0) {
-            total += (uint64_t)st.st_size;
-            n++;
-            low = no < low ? no : low;
-        }
-    }
-    if (d) {
-        closedir(d);
-    }
-    if (nfiles) {
-        *nfiles = n;
-    }
-    if (lowest) {
-        *lowest = low;
-    }
-    return total;
+    return storage_testutil_open(db, 5, root, guid);
 }
 
 /* ---- kill -9 --------------------------------------------------------------------------------- */
@@ -143,7 +57,7 @@ static void child_ingest(const char *root, int fd)
     for (int64_t t = 1; h && t < 100000000; t++) {
         for (int k = 0; k < 4; k++) {
             if (t % (k == 3 ? 5 : 1) == 0) {
-                db->append(d[k], t, value(k == 3 ? 2 : k, t));
+                db->append(d[k], t, storage_testutil_series(k == 3 ? 2 : k, t));
             }
         }
         if (t % 1000 == 0 && write(fd, &t, sizeof t) != (ssize_t)sizeof t) {
@@ -171,7 +85,7 @@ static void check_after_crash(StorageHost *h, int64_t reported, int64_t loss)
         StoragePoint *p = malloc(n * sizeof *p);
         assert_int_equal(db->query(d, 0, INT64_MAX, p, n), n);
         for (size_t i = 0; i < n; i++) {
-            double want = value(k == 3 ? 2 : k, p[i].t);
+            double want = storage_testutil_series(k == 3 ? 2 : k, p[i].t);
             assert_true((float)want == (float)p[i].v);
         }
         free(p);
@@ -201,26 +115,26 @@ static void test_kill9(void **state)
     close(pfd[0]);
     assert_true(WIFSIGNALED(st) && t >= KILL_AT);
     /* the window: an open page, at most 1024 slots and DBE_PAGE_SPAN seconds */
-    log_to(root);
+    testutil_log_to(root);
     StorageHost *h = open_db(root, "k");
     check_after_crash(h, t, DBE_PAGE_SPAN);
-    assert_false(log_has("ERROR"));
+    assert_false(testutil_log_has("ERROR"));
     db->close_host(h);
     /* a partial last record (the write in progress at the kill): truncated, logged */
-    char path[PATH_MAX];
     int nfiles;
     uint32_t low;
-    dir_bytes(root, "k", &nfiles, &low);
-    snprintf(path, sizeof path, "%s/k/dbengine/data-%08u.dbf", root, low + (uint32_t)nfiles - 1);
+    storage_testutil_dbe_bytes(root, "k", &nfiles, &low);
+    const char *path = storage_testutil_dbe_file(root, "k", low + (uint32_t)nfiles - 1);
     struct stat sb;
     assert_int_equal(stat(path, &sb), 0);
     assert_int_equal(truncate(path, sb.st_size - 7), 0);
     h = open_db(root, "k");
-    assert_true(log_has("torn tail"));
+    assert_true(testutil_log_has("torn tail"));
     check_after_crash(h, t, 2 * DBE_PAGE_SPAN);
     db->close_host(h);
     log_open(NULL);
-    rm_tree(root);
+    testutil_rm_tree(root);
+    free(root);
 }
 
 /* ---- corrupted files ------------------------------------------------------------------------- */
@@ -234,8 +148,8 @@ static void make_data(const char *root, const char *guid)
     StorageHost *h = open_db(root, guid);
     StorageDim *a = db->create_dim(h, "c", "a", 1), *b = db->create_dim(h, "c", "b", 1);
     for (int64_t t = CT0; t < CT0 + CPAGES * (int64_t)DBE_PAGE_POINTS; t++) {
-        db->append(a, t, value(2, t));
-        db->append(b, t, value(1, t));
+        db->append(a, t, storage_testutil_series(2, t));
+        db->append(b, t, storage_testutil_series(1, t));
     }
     db->close_host(h);
 }
@@ -253,7 +167,7 @@ static size_t verify_data(const char *root, const char *guid)
             if (isnan(p[i].v)) {
                 empty++;
             } else {
-                assert_true((float)p[i].v == (float)value(k ? 1 : 2, p[i].t));
+                assert_true((float)p[i].v == (float)storage_testutil_series(k ? 1 : 2, p[i].t));
             }
         }
         empty += CPAGES * DBE_PAGE_POINTS - n;
@@ -261,13 +175,6 @@ static size_t verify_data(const char *root, const char *guid)
     }
     db->close_host(h);
     return empty;
-}
-
-static char *data_file(const char *root, const char *guid, uint32_t no)
-{
-    static char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s/dbengine/data-%08u.dbf", root, guid, no);
-    return path;
 }
 
 static void flip(const char *path, long off)
@@ -302,20 +209,22 @@ static void test_corruption(void **state)
 {
     (void)state;
     char *root = testutil_temp_dir("dbe_bad");
-    log_to(root);
+    testutil_log_to(root);
     make_data(root, "ok");
     assert_int_equal(verify_data(root, "ok"), 0);
-    assert_false(log_has("ERROR"));
+    assert_false(testutil_log_has("ERROR"));
 
     make_data(root, "payload");            /* a byte of a middle page's payload */
-    flip(data_file(root, "payload", 1), record_at(data_file(root, "payload", 1), 4) + 30);
+    const char *file = storage_testutil_dbe_file(root, "payload", 1);
+    flip(file, record_at(file, 4) + 30);
     assert_int_equal(verify_data(root, "payload"), DBE_PAGE_POINTS);
-    assert_true(log_has("checksum mismatch, skipped"));
+    assert_true(testutil_log_has("checksum mismatch, skipped"));
 
     make_data(root, "header");             /* a byte of a middle page's record header */
-    flip(data_file(root, "header", 1), record_at(data_file(root, "header", 1), 5) + 5);
+    file = storage_testutil_dbe_file(root, "header", 1);
+    flip(file, record_at(file, 5) + 5);
     assert_int_equal(verify_data(root, "header"), DBE_PAGE_POINTS);
-    assert_true(log_has("corrupt bytes at offset"));
+    assert_true(testutil_log_has("corrupt bytes at offset"));
 
     const long cuts[] = {-1, -7, -25, -200, DBE_FILE_HDR + 5, DBE_FILE_HDR + 1, DBE_FILE_HDR};
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
@@ -323,29 +232,29 @@ static void test_corruption(void **state)
         struct stat sb;
         snprintf(guid, sizeof guid, "cut%zu", i);
         make_data(root, guid);
-        const char *path = data_file(root, guid, 1);
+        const char *path = storage_testutil_dbe_file(root, guid, 1);
         assert_int_equal(stat(path, &sb), 0);
         assert_int_equal(truncate(path, cuts[i] < 0 ? sb.st_size + cuts[i] : cuts[i]), 0);
         size_t lost = verify_data(root, guid);
         assert_true(lost >= (cuts[i] > 0 ? 2 * CPAGES * DBE_PAGE_POINTS : DBE_PAGE_POINTS));
-        assert_true(cuts[i] == DBE_FILE_HDR || log_has("torn tail"));
+        assert_true(cuts[i] == DBE_FILE_HDR || testutil_log_has("torn tail"));
         assert_int_equal(verify_data(root, guid), lost);   /* stable after the truncation */
     }
     make_data(root, "short");
-    assert_int_equal(truncate(data_file(root, "short", 1), 31), 0);
+    assert_int_equal(truncate(storage_testutil_dbe_file(root, "short", 1), 31), 0);
     assert_int_equal(verify_data(root, "short"), 2 * CPAGES * DBE_PAGE_POINTS);
-    assert_true(log_has("shorter than its header"));
+    assert_true(testutil_log_has("shorter than its header"));
     make_data(root, "zero");
-    assert_int_equal(truncate(data_file(root, "zero", 1), 0), 0);
+    assert_int_equal(truncate(storage_testutil_dbe_file(root, "zero", 1), 0), 0);
     assert_int_equal(verify_data(root, "zero"), 2 * CPAGES * DBE_PAGE_POINTS);
-    assert_true(log_has("empty data file"));
-    assert_int_equal(access(data_file(root, "zero", 1), F_OK), -1);
+    assert_true(testutil_log_has("empty data file"));
+    assert_int_equal(access(storage_testutil_dbe_file(root, "zero", 1), F_OK), -1);
 
     make_data(root, "magic");
-    flip(data_file(root, "magic", 1), 2);
+    flip(storage_testutil_dbe_file(root, "magic", 1), 2);
     assert_int_equal(verify_data(root, "magic"), 2 * CPAGES * DBE_PAGE_POINTS);
-    assert_true(log_has("wrong magic"));
-    assert_int_equal(access(data_file(root, "magic", 1), F_OK), 0);   /* left in place */
+    assert_true(testutil_log_has("wrong magic"));
+    assert_int_equal(access(storage_testutil_dbe_file(root, "magic", 1), F_OK), 0);   /* kept */
     make_data(root, "magic");              /* writes go to a new file, read back fine */
     assert_int_equal(verify_data(root, "magic"), 0);
 
@@ -355,14 +264,15 @@ static void test_corruption(void **state)
     flip(reg, 16 + 22 + 5);                /* records are 22 bytes here; its number */
     size_t lost = verify_data(root, "reg");
     assert_int_equal(lost, CPAGES * DBE_PAGE_POINTS);      /* b's pages are unreachable */
-    assert_true(log_has("of unknown dimensions"));
+    assert_true(testutil_log_has("of unknown dimensions"));
     make_data(root, "regmagic");
     snprintf(reg, sizeof reg, "%s/regmagic/dbengine/dims.reg", root);
     flip(reg, 0);
     assert_int_equal(verify_data(root, "regmagic"), 2 * CPAGES * DBE_PAGE_POINTS);
-    assert_true(log_has("not a dimension registry"));
+    assert_true(testutil_log_has("not a dimension registry"));
     log_open(NULL);
-    rm_tree(root);
+    testutil_rm_tree(root);
+    free(root);
 }
 
 /* Rewrite the version of data file PATH (and the header's check, so only the version differs). */
@@ -391,36 +301,38 @@ static void test_versions(void **state)
     (void)state;
     char *root = testutil_temp_dir("dbe_ver");
     struct stat before, after;
-    log_to(root);
+    testutil_log_to(root);
     make_data(root, "v1");
-    set_version(data_file(root, "v1", 1), 1);
+    set_version(storage_testutil_dbe_file(root, "v1", 1), 1);
     assert_int_equal(verify_data(root, "v1"), 0);
-    assert_int_equal(stat(data_file(root, "v1", 1), &before), 0);
+    assert_int_equal(stat(storage_testutil_dbe_file(root, "v1", 1), &before), 0);
     StorageHost *h = open_db(root, "v1");
     StorageDim *a = db->create_dim(h, "c", "a", 1);
     const int64_t t1 = CT0 + CPAGES * (int64_t)DBE_PAGE_POINTS;
     for (int64_t t = t1; t < t1 + DBE_PAGE_POINTS; t++) {
-        db->append(a, t, value(2, t));
+        db->append(a, t, storage_testutil_series(2, t));
     }
     db->close_host(h);
-    assert_int_equal(stat(data_file(root, "v1", 1), &after), 0);
+    assert_int_equal(stat(storage_testutil_dbe_file(root, "v1", 1), &after), 0);
     assert_int_equal(after.st_size, before.st_size);
-    assert_int_equal(access(data_file(root, "v1", 2), F_OK), 0);
+    assert_int_equal(access(storage_testutil_dbe_file(root, "v1", 2), F_OK), 0);
     h = open_db(root, "v1");
     a = db->create_dim(h, "c", "a", 1);
     StoragePoint p[2];
     assert_int_equal(db->query(a, t1 - 1, t1, p, 2), 2);      /* across the two files */
-    assert_true((float)p[0].v == (float)value(2, t1 - 1) && (float)p[1].v == (float)value(2, t1));
+    assert_true((float)p[0].v == (float)storage_testutil_series(2, t1 - 1)
+                && (float)p[1].v == (float)storage_testutil_series(2, t1));
     db->close_host(h);
-    assert_false(log_has("ERROR"));
+    assert_false(testutil_log_has("ERROR"));
 
     make_data(root, "v3");
-    set_version(data_file(root, "v3", 1), DBE_VERSION + 1);
+    set_version(storage_testutil_dbe_file(root, "v3", 1), DBE_VERSION + 1);
     assert_int_equal(verify_data(root, "v3"), 2 * CPAGES * DBE_PAGE_POINTS);
-    assert_true(log_has("data file version 3, this streamd reads 1 to 2; file ignored"));
-    assert_int_equal(access(data_file(root, "v3", 1), F_OK), 0);
+    assert_true(testutil_log_has("data file version 3, this streamd reads 1 to 2; file ignored"));
+    assert_int_equal(access(storage_testutil_dbe_file(root, "v3", 1), F_OK), 0);
     log_open(NULL);
-    rm_tree(root);
+    testutil_rm_tree(root);
+    free(root);
 }
 
 int main(void)

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,64 +28,24 @@
 #include "log.h"
 #include "policy_format.h"
 #include "storage.h"
+#include "storage_testutil.h"
 #include "testutil.h"
 
 #define GUID "66666666-2222-3333-4444-555555555555"
 #define HDR 768                     /* storage_map.c header: identity 640, two states of 64 */
 
-typedef struct Fx {
-    char *dir;
-    char mapdir[512];
-    char log[512];
-} Fx;
+/* cmocka's setup and teardown for the tests below: a fresh StorageFixture each. */
+static int (*const setup)(void **) = storage_testutil_setup;
+static int (*const teardown)(void **) = storage_testutil_teardown;
 
-static int setup(void **state)
+static StorageHost *open_with(const StorageOps *o, StorageFixture *fx, long history)
 {
-    Fx *fx = calloc(1, sizeof *fx);
-    fx->dir = testutil_temp_dir("test_storage_map");
-    snprintf(fx->mapdir, sizeof fx->mapdir, "%s/%s/map", fx->dir, GUID);
-    snprintf(fx->log, sizeof fx->log, "%s/log", fx->dir);
-    assert_int_equal(log_open(fx->log), 0);
-    *state = fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    Fx *fx = *state;
-    log_close();
-    testutil_rm_tree(fx->dir);
-    free(fx->dir);
-    free(fx);
-    return 0;
-}
-
-static char *take_log(Fx *fx)
-{
-    FILE *f = fopen(fx->log, "r");
-    char *s = calloc(1, 1 << 16);
-    if (f) {
-        size_t n = fread(s, 1, (1 << 16) - 1, f);
-        s[n] = 0;
-        fclose(f);
-    }
-    unlink(fx->log);
-    assert_int_equal(log_open(fx->log), 0);
-    return s;
-}
-
-static StorageHost *open_with(const StorageOps *o, Fx *fx, long history)
-{
-    StorageConfig cfg = {.mode = o == &storage_ram_ops ? POLICY_MODE_RAM : POLICY_MODE_MAP,
-                         .history = history, .data_dir = fx ? fx->dir : NULL,
-                         .host_guid = GUID};
-    StorageHost *h = o->open_host(&cfg);
-    assert_non_null(h);
-    return h;
+    return storage_testutil_open(o, history, fx ? fx->dir : NULL, GUID);
 }
 
 /* The file of (CHART, DIM) as storage_map.c names it (probe N). */
-static void map_path(Fx *fx, const char *chart, const char *dim, int probe, char *out, size_t cap)
+static void map_path(StorageFixture *fx, const char *chart, const char *dim, int probe, char *out,
+                     size_t cap)
 {
     char key[600];
     size_t cl = strlen(chart), dl = strlen(dim);
@@ -94,44 +53,9 @@ static void map_path(Fx *fx, const char *chart, const char *dim, int probe, char
     memcpy(key + cl + 1, dim, dl);
     uint64_t hash = XXH3_64bits(key, cl + 1 + dl);
     if (probe) {
-        snprintf(out, cap, "%s/%016" PRIx64 "-%d.map", fx->mapdir, hash, probe);
+        snprintf(out, cap, "%s/%s/map/%016" PRIx64 "-%d.map", fx->dir, GUID, hash, probe);
     } else {
-        snprintf(out, cap, "%s/%016" PRIx64 ".map", fx->mapdir, hash);
-    }
-}
-
-static void assert_same(const StorageOps *oa, StorageDim *a, const StorageOps *ob, StorageDim *b)
-{
-    assert_int_equal(oa->first_t(a), ob->first_t(b));
-    assert_int_equal(oa->last_t(a), ob->last_t(b));
-    int64_t f = oa->first_t(a), l = oa->last_t(a);
-    static StoragePoint pa[4096], pb[4096];
-    const int64_t ranges[][2] = {{0, INT64_MAX}, {f, l}, {f + 1, l - 1}, {f - 100, f + 7},
-                                 {l - 5, l + 100}, {(f + l) / 2, (f + l) / 2 + 3}, {l + 1, l + 9}};
-    const size_t caps[] = {1, 3, 4096};
-    for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
-        for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
-            size_t na = oa->query(a, ranges[r][0], ranges[r][1], pa, caps[c]);
-            size_t nb = ob->query(b, ranges[r][0], ranges[r][1], pb, caps[c]);
-            assert_int_equal(na, nb);
-            for (size_t i = 0; i < na; i++) {
-                assert_int_equal(pa[i].t, pb[i].t);
-                assert_true(isnan(pa[i].v) ? isnan(pb[i].v) : pa[i].v == pb[i].v);
-            }
-        }
-    }
-}
-
-static void feed(const StorageOps *o, StorageDim *d, int ue, int64_t t0, int n)
-{
-    int64_t t = t0;
-    for (int i = 0; i < n; i++) {
-        double v = i % 7 == 3 ? NAN : (double)i * 1.25 - 40;
-        o->append(d, t, v);
-        t += ue * (i % 11 == 5 ? 3 : 1);
-        if (i == n - 10) {
-            t += ue * 50;                    /* a jump inside a history of 64 */
-        }
+        snprintf(out, cap, "%s/%s/map/%016" PRIx64 ".map", fx->dir, GUID, hash);
     }
 }
 
@@ -148,7 +72,7 @@ static const struct {
 
 static void test_roundtrip(void **state)
 {
-    Fx *fx = *state;
+    StorageFixture *fx = *state;
     const StorageOps *m = &storage_map_ops, *r = &storage_ram_ops;
     StorageHost *hm = open_with(m, fx, 64), *hr = open_with(r, NULL, 64);
     StorageDim *dm[NDIMS], *dr[NDIMS];
@@ -156,10 +80,10 @@ static void test_roundtrip(void **state)
         dm[i] = m->create_dim(hm, DIMS[i].chart, DIMS[i].dim, DIMS[i].ue);
         dr[i] = r->create_dim(hr, DIMS[i].chart, DIMS[i].dim, DIMS[i].ue);
         assert_non_null(dm[i]);
-        assert_same(m, dm[i], r, dr[i]);
-        feed(m, dm[i], DIMS[i].ue, 1000, DIMS[i].n);
-        feed(r, dr[i], DIMS[i].ue, 1000, DIMS[i].n);
-        assert_same(m, dm[i], r, dr[i]);
+        TESTUTIL_ASSERT_NO_REASON(storage_testutil_diff(m, dm[i], r, dr[i]));
+        storage_testutil_feed_jump(m, dm[i], DIMS[i].ue, 1000, DIMS[i].n);
+        storage_testutil_feed_jump(r, dr[i], DIMS[i].ue, 1000, DIMS[i].n);
+        TESTUTIL_ASSERT_NO_REASON(storage_testutil_diff(m, dm[i], r, dr[i]));
     }
     assert_int_equal(m->bytes(hm), NDIMS * 65 * sizeof(float));   /* history + the spare */
     m->close_host(hm);
@@ -174,13 +98,13 @@ static void test_roundtrip(void **state)
     hm = open_with(m, fx, 64);
     for (size_t k = NDIMS; k-- > 0;) {
         dm[k] = m->create_dim(hm, DIMS[k].chart, DIMS[k].dim, DIMS[k].ue);
-        assert_same(m, dm[k], r, dr[k]);
+        TESTUTIL_ASSERT_NO_REASON(storage_testutil_diff(m, dm[k], r, dr[k]));
     }
     for (size_t i = 0; i < NDIMS; i++) {
         int64_t t0 = r->last_t(dr[i]) + DIMS[i].ue;
-        feed(m, dm[i], DIMS[i].ue, t0, 90);
-        feed(r, dr[i], DIMS[i].ue, t0, 90);
-        assert_same(m, dm[i], r, dr[i]);
+        storage_testutil_feed_jump(m, dm[i], DIMS[i].ue, t0, 90);
+        storage_testutil_feed_jump(r, dr[i], DIMS[i].ue, t0, 90);
+        TESTUTIL_ASSERT_NO_REASON(storage_testutil_diff(m, dm[i], r, dr[i]));
     }
     /* a grid change restarts the series, in the file too */
     m->set_update_every(dm[3], 5);
@@ -194,7 +118,7 @@ static void test_roundtrip(void **state)
     hm = open_with(m, fx, 64);
     for (size_t i = 0; i < NDIMS; i++) {
         dm[i] = m->create_dim(hm, DIMS[i].chart, DIMS[i].dim, i == 3 ? 5 : DIMS[i].ue);
-        assert_same(m, dm[i], r, dr[i]);
+        TESTUTIL_ASSERT_NO_REASON(storage_testutil_diff(m, dm[i], r, dr[i]));
     }
     /* the same dimension twice on one host: the second is kept in memory only */
     StorageDim *twice = m->create_dim(hm, DIMS[0].chart, DIMS[0].dim, 1);
@@ -203,7 +127,7 @@ static void test_roundtrip(void **state)
     m->append(twice, 1, 1);
     m->close_host(hm);
     r->close_host(hr);
-    char *log = take_log(fx);
+    char *log = testutil_take_log(fx->log);
     assert_non_null(strstr(log, "created twice"));
     assert_null(strstr(log, "refused"));
     free(log);
@@ -211,7 +135,7 @@ static void test_roundtrip(void **state)
 
 static void test_history_and_grid_change(void **state)
 {
-    Fx *fx = *state;
+    StorageFixture *fx = *state;
     const StorageOps *m = &storage_map_ops;
     StorageHost *h = open_with(m, fx, 20);
     StorageDim *a = m->create_dim(h, "c.x", "a", 1), *b = m->create_dim(h, "c.x", "b", 1);
@@ -233,7 +157,7 @@ static void test_history_and_grid_change(void **state)
     assert_int_equal(m->last_t(a), 50);
     assert_int_equal(m->last_t(b), 0);
     m->close_host(h);
-    char *log = take_log(fx);
+    char *log = testutil_take_log(fx->log);
     assert_non_null(strstr(log, "history is 30"));
     assert_non_null(strstr(log, "update every 1, now 2"));
     assert_null(strstr(log, "refused"));
@@ -242,7 +166,7 @@ static void test_history_and_grid_change(void **state)
 
 /* The child appends (with gaps) and writes each time it appended to the pipe; killed at some
    point, everything it reported must be there, and at most one sample more. */
-static void crash_once(Fx *fx, long history, int kill_after)
+static void crash_once(StorageFixture *fx, long history, int kill_after)
 {
     const StorageOps *m = &storage_map_ops;
     int fds[2];
@@ -302,32 +226,19 @@ static void crash_once(Fx *fx, long history, int kill_after)
 
 static void test_kill9_mid_ingest(void **state)
 {
-    Fx *fx = *state;
+    StorageFixture *fx = *state;
     const int after[] = {1, 2, 17, 1000, 5000, 20000};
     for (size_t i = 0; i < sizeof after / sizeof after[0]; i++) {
         crash_once(fx, 3600, after[i]);
         crash_once(fx, 64, after[i]);
     }
-    char *log = take_log(fx);
+    char *log = testutil_take_log(fx->log);
     assert_null(strstr(log, "refused"));
     free(log);
 }
 
-static unsigned char *read_all(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(*n + 16);
-    assert_int_equal(fread(b, 1, *n, f), *n);
-    fclose(f);
-    return b;
-}
-
 /* A host with c.x.a holding 1..30 on a history of 20, written; returns the file's bytes. */
-static unsigned char *make_good(Fx *fx, char *path, size_t cap, size_t *n)
+static unsigned char *make_good(StorageFixture *fx, char *path, size_t cap, size_t *n)
 {
     const StorageOps *m = &storage_map_ops;
     StorageHost *h = open_with(m, fx, 20);
@@ -337,13 +248,14 @@ static unsigned char *make_good(Fx *fx, char *path, size_t cap, size_t *n)
     }
     m->close_host(h);
     map_path(fx, "c.x", "a", 0, path, cap);
-    free(take_log(fx));
-    return read_all(path, n);
+    free(testutil_take_log(fx->log));
+    return testutil_read_file(path, n);
 }
 
 /* Install N bytes of B as c.x.a's file: opening must refuse it with WHY, move it aside and
    start the dimension empty on a fresh file that then keeps new data. */
-static void expect_refused(Fx *fx, const char *path, const void *b, size_t n, const char *why)
+static void expect_refused(StorageFixture *fx, const char *path, const void *b, size_t n,
+                           const char *why)
 {
     const StorageOps *m = &storage_map_ops;
     char aside[700];
@@ -352,7 +264,7 @@ static void expect_refused(Fx *fx, const char *path, const void *b, size_t n, co
     testutil_write_file(NULL, path, b, n);
     StorageHost *h = open_with(m, fx, 20);
     StorageDim *d = m->create_dim(h, "c.x", "a", 1);
-    char *log = take_log(fx);
+    char *log = testutil_take_log(fx->log);
     if (!strstr(log, "refused") || !strstr(log, why) || !strstr(log, path)) {
         fail_msg("%zu bytes: expected a refusal for '%s', log: %s", n, why, log);
     }
@@ -365,14 +277,14 @@ static void expect_refused(Fx *fx, const char *path, const void *b, size_t n, co
     d = m->create_dim(h, "c.x", "a", 1);
     assert_int_equal(m->last_t(d), 7);
     m->close_host(h);
-    log = take_log(fx);
+    log = testutil_take_log(fx->log);
     assert_null(strstr(log, "refused"));
     free(log);
 }
 
 static void test_corrupt_files(void **state)
 {
-    Fx *fx = *state;
+    StorageFixture *fx = *state;
     char path[600];
     size_t n;
     unsigned char *good = make_good(fx, path, sizeof path, &n);
@@ -424,7 +336,7 @@ static void test_corrupt_files(void **state)
 /* One state record damaged (a torn write, or a flipped byte): the other is used, logged. */
 static void test_torn_state(void **state)
 {
-    Fx *fx = *state;
+    StorageFixture *fx = *state;
     const StorageOps *m = &storage_map_ops;
     char path[600];
     size_t n;
@@ -439,7 +351,7 @@ static void test_torn_state(void **state)
         testutil_write_file(NULL, path, b, n);
         StorageHost *h = open_with(m, fx, 20);
         StorageDim *d = m->create_dim(h, "c.x", "a", 1);
-        char *log = take_log(fx);
+        char *log = testutil_take_log(fx->log);
         assert_non_null(strstr(log, "fails its checksum"));
         assert_null(strstr(log, "refused"));
         free(log);
@@ -458,7 +370,7 @@ static void test_torn_state(void **state)
         d = m->create_dim(h, "c.x", "a", 1);
         assert_int_equal(m->last_t(d), want + 1);
         m->close_host(h);
-        log = take_log(fx);
+        log = testutil_take_log(fx->log);
         assert_null(strstr(log, "checksum"));
         free(log);
         free(b);
@@ -470,7 +382,7 @@ static void test_torn_state(void **state)
    (the spare one), which no committed state counts, so the answers do not change. */
 static void test_uncommitted_sample(void **state)
 {
-    Fx *fx = *state;
+    StorageFixture *fx = *state;
     const StorageOps *m = &storage_map_ops;
     char path[600];
     size_t n;
@@ -492,7 +404,7 @@ static void test_uncommitted_sample(void **state)
         assert_true(p[i].v == (double)(11 + i));
     }
     m->close_host(h);
-    char *log = take_log(fx);
+    char *log = testutil_take_log(fx->log);
     assert_null(strstr(log, "storage map"));
     free(log);
     free(b);
@@ -501,7 +413,7 @@ static void test_uncommitted_sample(void **state)
 /* Another dimension's valid file under this one's name: the next name is used. */
 static void test_collision(void **state)
 {
-    Fx *fx = *state;
+    StorageFixture *fx = *state;
     const StorageOps *m = &storage_map_ops;
     StorageHost *h = open_with(m, fx, 20);
     StorageDim *a = m->create_dim(h, "c.x", "a", 1);
@@ -525,29 +437,24 @@ static void test_collision(void **state)
     assert_int_equal(m->query(b, 0, 10, &p, 1), 1);
     assert_true(p.t == 2 && p.v == 22);
     m->close_host(h);
-    char *log = take_log(fx);
+    char *log = testutil_take_log(fx->log);
     assert_null(strstr(log, "refused"));
     free(log);
 }
 
 static void test_no_directory(void **state)
 {
-    Fx *fx = *state;
+    StorageFixture *fx = *state;
     const StorageOps *m = &storage_map_ops, *r = &storage_ram_ops;
-    char bad[600];
-    snprintf(bad, sizeof bad, "%s/plain", fx->dir);
-    testutil_write_file(NULL, bad, "x", 1);
-    StorageConfig cfg = {.mode = POLICY_MODE_MAP, .history = 64, .data_dir = bad,
-                         .host_guid = GUID};
-    StorageHost *h = m->open_host(&cfg), *hr = open_with(r, NULL, 64);
-    assert_non_null(h);
-    char *log = take_log(fx);
+    StorageHost *h = storage_testutil_open_on_file(m, 64, fx->dir, GUID);
+    StorageHost *hr = open_with(r, NULL, 64);
+    char *log = testutil_take_log(fx->log);
     assert_non_null(strstr(log, "memory only"));
     free(log);
     StorageDim *d = m->create_dim(h, "c.x", "a", 1), *dr = r->create_dim(hr, "c.x", "a", 1);
-    feed(m, d, 1, 10, 200);
-    feed(r, dr, 1, 10, 200);
-    assert_same(m, d, r, dr);
+    storage_testutil_feed_jump(m, d, 1, 10, 200);
+    storage_testutil_feed_jump(r, dr, 1, 10, 200);
+    TESTUTIL_ASSERT_NO_REASON(storage_testutil_diff(m, d, r, dr));
     m->flush(h);
     m->close_host(h);
     r->close_host(hr);
@@ -557,12 +464,8 @@ static void test_no_directory(void **state)
 static void test_ops_for_map(void **state)
 {
     (void)state;
-    int fb = -1;
-    assert_ptr_equal(storage_ops_for(POLICY_MODE_MAP, 1, &fb), &storage_map_ops);
-    assert_int_equal(fb, 0);
-    assert_ptr_equal(storage_ops_for(POLICY_MODE_MAP, 0, &fb), &storage_ram_ops);
-    assert_int_equal(fb, 1);
-    assert_string_equal(storage_map_ops.name, "map");
+    TESTUTIL_ASSERT_NO_REASON(storage_testutil_check_ops_for(POLICY_MODE_MAP, &storage_map_ops,
+                                                             "map"));
 }
 
 int main(void)

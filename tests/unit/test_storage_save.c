@@ -12,7 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <fcntl.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,84 +26,26 @@
 #include "log.h"
 #include "policy_format.h"
 #include "storage.h"
+#include "storage_testutil.h"
 #include "testutil.h"
 
 #define GUID "11111111-2222-3333-4444-555555555555"
 
-typedef struct Fx {
-    char *dir;                  /* data dir */
-    char file[512];             /* <dir>/<guid>/samples.save */
-    char log[512];
-} Fx;
+/* cmocka's setup and teardown for the tests below: a fresh StorageFixture each. */
+static int (*const setup)(void **) = storage_testutil_setup;
+static int (*const teardown)(void **) = storage_testutil_teardown;
 
-static int setup(void **state)
+/* The save file of host GUID under the fixture's data directory (static buffer). */
+static const char *save_file(const StorageFixture *fx)
 {
-    Fx *fx = calloc(1, sizeof *fx);
-    fx->dir = testutil_temp_dir("test_storage_save");
-    snprintf(fx->file, sizeof fx->file, "%s/%s/samples.save", fx->dir, GUID);
-    snprintf(fx->log, sizeof fx->log, "%s/log", fx->dir);
-    assert_int_equal(log_open(fx->log), 0);
-    *state = fx;
-    return 0;
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s/samples.save", fx->dir, GUID);
+    return path;
 }
 
-static int teardown(void **state)
+static StorageHost *open_with(const StorageOps *o, StorageFixture *fx, long history)
 {
-    Fx *fx = *state;
-    log_close();
-    testutil_rm_tree(fx->dir);
-    free(fx->dir);
-    free(fx);
-    return 0;
-}
-
-static char *take_log(Fx *fx)
-{
-    return testutil_take_log(fx->log);
-}
-
-static StorageHost *open_with(const StorageOps *o, Fx *fx, long history)
-{
-    StorageConfig cfg = {.mode = o == &storage_ram_ops ? POLICY_MODE_RAM : POLICY_MODE_SAVE,
-                         .history = history, .data_dir = fx ? fx->dir : NULL,
-                         .host_guid = GUID};
-    StorageHost *h = o->open_host(&cfg);
-    assert_non_null(h);
-    return h;
-}
-
-/* A and B answer every query alike: times, values (NAN as NAN), caps, partial ranges. */
-static void assert_same(const StorageOps *oa, StorageDim *a, const StorageOps *ob, StorageDim *b)
-{
-    assert_int_equal(oa->first_t(a), ob->first_t(b));
-    assert_int_equal(oa->last_t(a), ob->last_t(b));
-    int64_t f = oa->first_t(a), l = oa->last_t(a);
-    static StoragePoint pa[4096], pb[4096];
-    const int64_t ranges[][2] = {{0, INT64_MAX}, {f, l}, {f + 1, l - 1}, {f - 100, f + 7},
-                                 {l - 5, l + 100}, {(f + l) / 2, (f + l) / 2 + 3}, {l + 1, l + 9}};
-    const size_t caps[] = {1, 3, 4096};
-    for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
-        for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
-            size_t na = oa->query(a, ranges[r][0], ranges[r][1], pa, caps[c]);
-            size_t nb = ob->query(b, ranges[r][0], ranges[r][1], pb, caps[c]);
-            assert_int_equal(na, nb);
-            for (size_t i = 0; i < na; i++) {
-                assert_int_equal(pa[i].t, pb[i].t);
-                assert_true(isnan(pa[i].v) ? isnan(pb[i].v) : pa[i].v == pb[i].v);
-            }
-        }
-    }
-}
-
-/* The same varied series into every dim given: gaps, NANs, a wrap past HISTORY, a jump. */
-static void feed(const StorageOps *o, StorageDim *d, int ue, int64_t t0, int n)
-{
-    int64_t t = t0;
-    for (int i = 0; i < n; i++) {
-        double v = i % 7 == 3 ? NAN : (double)i * 1.25 - 40;
-        o->append(d, t, v);
-        t += ue * (i % 11 == 5 ? 3 : 1);          /* every 11th skips two slots */
-    }
+    return storage_testutil_open(o, history, fx ? fx->dir : NULL, GUID);
 }
 
 static const struct {
@@ -120,7 +61,7 @@ static const struct {
 
 static void test_roundtrip(void **state)
 {
-    Fx *fx = *state;
+    StorageFixture *fx = *state;
     const StorageOps *s = &storage_save_ops, *r = &storage_ram_ops;
     StorageHost *hs = open_with(s, fx, 64), *hr = open_with(r, NULL, 64);
     StorageDim *ds[NDIMS], *dr[NDIMS];
@@ -128,22 +69,22 @@ static void test_roundtrip(void **state)
         ds[i] = s->create_dim(hs, DIMS[i].chart, DIMS[i].dim, DIMS[i].ue);
         dr[i] = r->create_dim(hr, DIMS[i].chart, DIMS[i].dim, DIMS[i].ue);
         assert_non_null(ds[i]);
-        feed(s, ds[i], DIMS[i].ue, 1000, DIMS[i].n);
-        feed(r, dr[i], DIMS[i].ue, 1000, DIMS[i].n);
-        assert_same(s, ds[i], r, dr[i]);
+        storage_testutil_feed(s, ds[i], DIMS[i].ue, 1000, DIMS[i].n);
+        storage_testutil_feed(r, dr[i], DIMS[i].ue, 1000, DIMS[i].n);
+        TESTUTIL_ASSERT_NO_REASON(storage_testutil_diff(s, ds[i], r, dr[i]));
     }
     assert_int_equal(s->bytes(hs), r->bytes(hr));
     s->close_host(hs);
-    free(take_log(fx));
+    free(testutil_take_log(fx->log));
 
     /* reopen: created in another order, the same answers; appends go on like ram's */
     hs = open_with(s, fx, 64);
-    char *log = take_log(fx);
+    char *log = testutil_take_log(fx->log);
     assert_non_null(strstr(log, "loaded 4 dimensions"));
     free(log);
     for (size_t k = NDIMS; k-- > 0;) {
         ds[k] = s->create_dim(hs, DIMS[k].chart, DIMS[k].dim, DIMS[k].ue);
-        assert_same(s, ds[k], r, dr[k]);
+        TESTUTIL_ASSERT_NO_REASON(storage_testutil_diff(s, ds[k], r, dr[k]));
     }
     for (size_t i = 0; i < NDIMS; i++) {
         int64_t next = r->last_t(dr[i]) + DIMS[i].ue;
@@ -151,7 +92,7 @@ static void test_roundtrip(void **state)
             s->append(ds[i], t, (double)t);
             r->append(dr[i], t, (double)t);
         }
-        assert_same(s, ds[i], r, dr[i]);
+        TESTUTIL_ASSERT_NO_REASON(storage_testutil_diff(s, ds[i], r, dr[i]));
     }
     s->flush(hs);
     s->close_host(hs);
@@ -165,7 +106,7 @@ static void test_roundtrip(void **state)
     hs = open_with(s, fx, 64);
     for (size_t i = 0; i < NDIMS; i++) {
         ds[i] = s->create_dim(hs, DIMS[i].chart, DIMS[i].dim, DIMS[i].ue);
-        assert_same(s, ds[i], r, dr[i]);
+        TESTUTIL_ASSERT_NO_REASON(storage_testutil_diff(s, ds[i], r, dr[i]));
     }
     /* a dimension created twice is saved twice; the newer one is loaded */
     StorageDim *again = s->create_dim(hs, DIMS[1].chart, DIMS[1].dim, DIMS[1].ue);
@@ -177,14 +118,14 @@ static void test_roundtrip(void **state)
     assert_int_equal(s->first_t(again), 5000);
     s->close_host(hs);
     r->close_host(hr);
-    log = take_log(fx);
+    log = testutil_take_log(fx->log);
     assert_null(strstr(log, "refused"));
     free(log);
 }
 
 static void test_history_and_grid_change(void **state)
 {
-    Fx *fx = *state;
+    StorageFixture *fx = *state;
     const StorageOps *s = &storage_save_ops;
     StorageHost *h = open_with(s, fx, 100);
     StorageDim *a = s->create_dim(h, "c.x", "a", 1), *b = s->create_dim(h, "c.x", "b", 1);
@@ -218,13 +159,13 @@ static void test_history_and_grid_change(void **state)
     assert_int_equal(s->first_t(a), 60);
     assert_int_equal(s->query(a, 0, 100, p, 16), 1);
     s->close_host(h);
-    free(take_log(fx));
+    free(testutil_take_log(fx->log));
 }
 
 /* A child that flushes, appends more and dies by SIGKILL; the parent finds what was flushed. */
 static void test_crash_window(void **state)
 {
-    Fx *fx = *state;
+    StorageFixture *fx = *state;
     const StorageOps *s = &storage_save_ops;
     StorageHost *h = open_with(s, fx, 1000);
     StorageDim *d = s->create_dim(h, "c.x", "a", 1);
@@ -246,7 +187,7 @@ static void test_crash_window(void **state)
             s->append(d, t, (double)t);
         }
         char tmp[600];                        /* as if killed while saving */
-        snprintf(tmp, sizeof tmp, "%s.tmp", fx->file);
+        snprintf(tmp, sizeof tmp, "%s.tmp", save_file(fx));
         testutil_write_file(NULL, tmp, "half a save", 11);
         raise(SIGKILL);
         _exit(3);
@@ -266,43 +207,30 @@ static void test_crash_window(void **state)
     }
     s->close_host(h);
     char tmp[600];
-    snprintf(tmp, sizeof tmp, "%s.tmp", fx->file);
+    snprintf(tmp, sizeof tmp, "%s.tmp", save_file(fx));
     assert_int_equal(access(tmp, F_OK), -1);  /* the stale temp file is gone */
-    char *log = take_log(fx);
+    char *log = testutil_take_log(fx->log);
     assert_null(strstr(log, "refused"));
     free(log);
 }
 
-static unsigned char *read_all(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc(*n + 16);
-    assert_int_equal(fread(b, 1, *n, f), *n);
-    fclose(f);
-    return b;
-}
-
 /* Install N bytes of B as the save file; opening must refuse it with WHY, move it aside and
    start empty; a later save loads again. */
-static void expect_refused(Fx *fx, const void *b, size_t n, const char *why)
+static void expect_refused(StorageFixture *fx, const void *b, size_t n, const char *why)
 {
     const StorageOps *s = &storage_save_ops;
     char aside[600];
-    snprintf(aside, sizeof aside, "%s.corrupt", fx->file);
+    snprintf(aside, sizeof aside, "%s.corrupt", save_file(fx));
     unlink(aside);
-    testutil_write_file(NULL, fx->file, b, n);
+    testutil_write_file(NULL, save_file(fx), b, n);
     StorageHost *h = open_with(s, fx, 64);
-    char *log = take_log(fx);
-    if (!strstr(log, "refused") || !strstr(log, why) || !strstr(log, fx->file)) {
+    char *log = testutil_take_log(fx->log);
+    if (!strstr(log, "refused") || !strstr(log, why) || !strstr(log, save_file(fx))) {
         fail_msg("%zu bytes: expected a refusal for '%s', log: %s", n, why, log);
     }
     assert_null(strstr(log, "loaded"));
     free(log);
-    assert_int_equal(access(fx->file, F_OK), -1);
+    assert_int_equal(access(save_file(fx), F_OK), -1);
     assert_int_equal(access(aside, F_OK), 0);
     StorageDim *d = s->create_dim(h, "system.cpu", "user", 1);
     assert_int_equal(s->last_t(d), 0);
@@ -313,21 +241,21 @@ static void expect_refused(Fx *fx, const void *b, size_t n, const char *why)
     d = s->create_dim(h, "system.cpu", "user", 1);
     assert_int_equal(s->last_t(d), 7);
     s->close_host(h);
-    free(take_log(fx));
+    free(testutil_take_log(fx->log));
 }
 
 static void test_corrupt_files(void **state)
 {
-    Fx *fx = *state;
+    StorageFixture *fx = *state;
     const StorageOps *s = &storage_save_ops;
     StorageHost *h = open_with(s, fx, 64);
     for (size_t i = 0; i < NDIMS; i++) {
         StorageDim *d = s->create_dim(h, DIMS[i].chart, DIMS[i].dim, DIMS[i].ue);
-        feed(s, d, DIMS[i].ue, 1000, DIMS[i].n);
+        storage_testutil_feed(s, d, DIMS[i].ue, 1000, DIMS[i].n);
     }
     s->close_host(h);
     size_t n;
-    unsigned char *good = read_all(fx->file, &n);
+    unsigned char *good = testutil_read_file(save_file(fx), &n);
     unsigned char *b = malloc(n + 16);
     assert_true(n > 200);
 
@@ -383,9 +311,9 @@ static void test_corrupt_files(void **state)
     expect_refused(fx, b, n, "out of range");
 
     /* the good file still loads */
-    testutil_write_file(NULL, fx->file, good, n);
+    testutil_write_file(NULL, save_file(fx), good, n);
     h = open_with(s, fx, 64);
-    char *log = take_log(fx);
+    char *log = testutil_take_log(fx->log);
     assert_non_null(strstr(log, "loaded 4 dimensions"));
     free(log);
     s->close_host(h);
@@ -395,16 +323,10 @@ static void test_corrupt_files(void **state)
 
 static void test_no_directory(void **state)
 {
-    Fx *fx = *state;
+    StorageFixture *fx = *state;
     const StorageOps *s = &storage_save_ops;
-    char bad[600];
-    snprintf(bad, sizeof bad, "%s/plain", fx->dir);
-    testutil_write_file(NULL, bad, "x", 1);   /* a file where the data dir should be */
-    StorageConfig cfg = {.mode = POLICY_MODE_SAVE, .history = 10, .data_dir = bad,
-                         .host_guid = GUID};
-    StorageHost *h = s->open_host(&cfg);
-    assert_non_null(h);
-    char *log = take_log(fx);
+    StorageHost *h = storage_testutil_open_on_file(s, 10, fx->dir, GUID);
+    char *log = testutil_take_log(fx->log);
     assert_non_null(strstr(log, "will not be saved"));
     free(log);
     StorageDim *d = s->create_dim(h, "c.x", "a", 1);
@@ -417,12 +339,8 @@ static void test_no_directory(void **state)
 static void test_ops_for_save(void **state)
 {
     (void)state;
-    int fb = -1;
-    assert_ptr_equal(storage_ops_for(POLICY_MODE_SAVE, 1, &fb), &storage_save_ops);
-    assert_int_equal(fb, 0);
-    assert_ptr_equal(storage_ops_for(POLICY_MODE_SAVE, 0, &fb), &storage_ram_ops);
-    assert_int_equal(fb, 1);
-    assert_string_equal(storage_save_ops.name, "save");
+    TESTUTIL_ASSERT_NO_REASON(storage_testutil_check_ops_for(POLICY_MODE_SAVE, &storage_save_ops,
+                                                             "save"));
 }
 
 int main(void)
