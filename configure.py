@@ -78,6 +78,7 @@ STREAMD_LIB = [
     "runtime/ingest.c",
     "runtime/log.c",
     "runtime/net.c",
+    "runtime/net_conn.c",
     "runtime/net_listen.c",
     "runtime/plugins.c",
     "runtime/plugins_spawn.c",

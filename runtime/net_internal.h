@@ -7,8 +7,13 @@
 
 #include <pthread.h>
 
+#include <openssl/ssl.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include "net.h"
 #include "policy_format.h"
+#include "receiver.h"
 
 #define NET_MAX_LISTENERS 64
 #define NET_MAX_LOOPS 16
@@ -43,5 +48,32 @@ struct Net {
 };
 
 int net_open_listeners(Net *n);
+
+/* One connection (net_conn.c); it lives on the list of the loop that accepted it. */
+enum { ST_DETECT, ST_TLS, ST_REQUEST, ST_STREAM, ST_WRITE };
+
+struct Conn {
+    int fd;
+    int state;
+    Loop *loop;
+    const Listener *l;
+    SSL *ssl;
+    int want_write;              /* OpenSSL waits for EPOLLOUT */
+    ConnPeer peer;
+    char *in;                    /* the first request (HTTP_MAX_REQUEST bytes) */
+    size_t in_len;
+    char *out;                   /* pending output; the connection closes once it drained */
+    size_t out_len, out_off;
+    Receiver *rx;
+    uint8_t *zin;                /* a compressed link's raw bytes (ZIN_SIZE), read and decoded */
+    int64_t since, last_io;
+    unsigned events;
+    Conn *prev, *next;
+};
+
+/* Close C: detach its receiver (WHY: Netdata's log text, or NULL), unlink and free it. */
+void net_conn_close(Conn *c, const char *why);
+/* Make whatever progress C's state allows after an epoll wake-up. */
+void net_conn_step(Conn *c);
 
 #endif
