@@ -3,7 +3,11 @@
 
 Usage: bench/bench_sender.py [--only sender,proxy] [--runs N] [--window S] [--warmup S]
            [--charts N] [--dims N] [--proxy-load CxDxK] [--proxy-seconds S] [--streamd PATH]
-           [--keep]
+           [--compression] [--keep]
+
+--compression: `enable compression = yes` for every agent and the sink instead of no, so that
+every link child -> sink and proxy -> sink is LZ4 (the sink, streamd, decodes; the synthetic
+children of 2 still send plain text). The figures then include compressing.
 
 1. Sender CPU per 1,000 metrics/s. One plugins.d plugin, build/bench/loadplugin (C; CHARTS x
    DIMS, default 100 x 50 = 5,000 metrics/s; definitions once, then BEGIN/SET/END every
@@ -167,6 +171,9 @@ def read_text(path):
         return ""
 
 
+COMPRESSION = "no"      # --compression: "yes"
+
+
 def stream_conf(enabled, sink_port, proxy=False):
     """The one stream.conf both agents use (children and proxies alike)."""
     return f"""# bench/bench_sender.py
@@ -174,7 +181,7 @@ def stream_conf(enabled, sink_port, proxy=False):
     enabled = {'yes' if enabled else 'no'}
     destination = tcp:127.0.0.1:{sink_port}
     api key = {KEY}
-    enable compression = no
+    enable compression = {COMPRESSION}
     timeout seconds = 60
     buffer size bytes = 10485760
     reconnect delay seconds = 5
@@ -186,7 +193,7 @@ def stream_conf(enabled, sink_port, proxy=False):
     default memory mode = none
     health enabled by default = no
     default proxy enabled = {'yes' if proxy else 'no'}
-    enable compression = no
+    enable compression = {COMPRESSION}
     enable replication = no
 """
 
@@ -598,7 +605,11 @@ def main():
                     help="offered samples/s per proxy run, 'max' = as fast as it reads")
     ap.add_argument("--streamd", default=os.path.join(BENCH, "streamd"))
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--compression", action="store_true",
+                    help="every agent and the sink with enable compression = yes (LZ4)")
     a = ap.parse_args()
+    global COMPRESSION
+    COMPRESSION = "yes" if a.compression else "no"
     exes = {"streamd": a.streamd, "streamc": os.path.join(BENCH, "streamc"),
             "loadplugin": os.path.join(BENCH, "loadplugin")}
     for path in exes.values():
@@ -618,7 +629,8 @@ def main():
     nd_v = subprocess.run([ND_BIN, "-V"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True).stdout.strip()
     say(f"bench_sender: {os.cpu_count()} CPUs, load average "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; streamd {exes['streamd']}; {nd_v}")
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; streamd {exes['streamd']}; {nd_v}; "
+        f"enable compression = {COMPRESSION}")
     try:
         for part, fn in (("sender", bench_sender), ("proxy", bench_proxy)):
             if part not in only:
