@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "policy_format.h"
+#include "sender.h"
 
 static const char *version_of(const RrdHost *h)
 {
@@ -395,11 +396,15 @@ static void api_info(RrdDb *db, RrdHost *h, int64_t now_s, HttpApiResponse *out)
             nmetrics += c->ndims;
         }
     }
+    /* 1.37.1: whether the host's sender link is LZ4, null without a sender */
+    SenderStats snd;
+    const char *compression = sender_stats(h, &snd) != 0 ? "null"
+                              : snd.compressed ? "true" : "false";
     sbuf_printf(b, "\n\t],\n\t\"cloud-enabled\": false,\n\t\"cloud-available\": false,\n"
                    "\t\"agent-claimed\": false,\n\t\"aclk-available\": false,\n"
                    "\t\"memory-mode\": \"%s\",\n\t\"multidb-disk-quota\": null,\n"
                    "\t\"page-cache-size\": null,\n\t\"stream-enabled\": %s,\n"
-                   "\t\"stream-compression\": null,\n\t\"hosts-available\": %zu,\n"
+                   "\t\"stream-compression\": %s,\n\t\"hosts-available\": %zu,\n"
                    "\t\"https-enabled\": null,\n\t\"buildinfo\": null,\n"
                    "\t\"release-channel\": \"stable\",\n\t\"web-enabled\": true,\n"
                    "\t\"notification-methods\": null,\n\t\"exporting-enabled\": null,\n"
@@ -407,7 +412,8 @@ static void api_info(RrdDb *db, RrdHost *h, int64_t now_s, HttpApiResponse *out)
                    "\t\"allmetrics-shell-used\": null,\n\t\"allmetrics-json-used\": null,\n"
                    "\t\"dashboard-used\": null,\n\t\"charts-count\": %zu,\n"
                    "\t\"metrics-count\": %zu,\n",
-                http_api_mode_name(local_mode), local_proxy ? "true" : "false", nhosts, ncharts,
+                http_api_mode_name(local_mode), local_proxy ? "true" : "false", compression,
+                nhosts, ncharts,
                 nmetrics);
     http_api_info_streamd(b, h, now_s);
     pthread_mutex_unlock(&h->lock);

@@ -171,6 +171,11 @@ def test_compression(tmp):
         print(f"     LZ4: {snd.get('lz4_plain_bytes')} bytes of text in "
               f"{snd.get('lz4_frame_bytes')} bytes of frames ({ratio:.1f}x)", flush=True)
         check(ratio > 2, f"the frames are smaller than the text ({ratio:.1f}x)")
+        ci, pi = child.json("/api/v1/info") or {}, parent.json("/api/v1/info") or {}
+        check(ci.get("stream-compression") is True and "stream-compression" in pi and
+              pi["stream-compression"] is None,
+              "/api/v1/info stream-compression: true on the child, null on the parent (no "
+              "sender), as 1.37.1", (ci.get("stream-compression"), pi.get("stream-compression")))
         def last_row(chart):
             j = parent.json(f"/host/kid/api/v1/data?chart={chart}&dimensions=d0,d39&points=1"
                             f"&after=-3&format=json")
@@ -205,9 +210,10 @@ def test_compression(tmp):
             got = poll(lambda: last_cpu_point(parent), 15)
             cl = child.logtext()
             caps = re.findall(r"established link with negotiated capabilities: (.*)", cl)
-            check(got and caps and "COMPRESSION" not in caps[-1].split(),
-                  f"enable compression = no on the {where}: plain text, and the data arrives",
-                  caps or cl[-1500:])
+            check(got and caps and "COMPRESSION" not in caps[-1].split() and
+                  (child.json("/api/v1/info") or {}).get("stream-compression") is False,
+                  f"enable compression = no on the {where}: plain text (stream-compression "
+                  f"false), and the data arrives", caps or cl[-1500:])
         finally:
             stop_ok(child, f"the child ({where} off)")
             stop_ok(parent, f"the parent ({where} off)")
