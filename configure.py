@@ -141,6 +141,7 @@ UNIT_TESTS = [
     "test_storage_map",
     "test_storage_save",
     "test_stream_caps",
+    "test_stream_lz4",
     "test_suggest",
     "test_types",
     "test_wire",
@@ -148,7 +149,7 @@ UNIT_TESTS = [
 # Lemon's template (lempar.c) defines optional entry points without prototypes and has unused
 # locals; these warnings are about code we do not write, so they are off for generated files only.
 LEMPAR_RELAX = " -Wno-missing-prototypes -Wno-unused-parameter -Wno-unused-variable"
-FUZZ = ["fuzz_blob", "fuzz_conf", "fuzz_dest", "fuzz_fleet", "fuzz_gorilla", "fuzz_http", "fuzz_pattern", "fuzz_sender", "fuzz_wire"]
+FUZZ = ["fuzz_blob", "fuzz_conf", "fuzz_dest", "fuzz_fleet", "fuzz_gorilla", "fuzz_http", "fuzz_lz4", "fuzz_pattern", "fuzz_sender", "fuzz_wire"]
 # linked into unit tests, fuzzers and benches only: the reference matcher (Netdata's algorithm)
 SUPPORT = ["tests/support/policy_build.c", "tests/support/ref_pattern.c", "tests/support/rrd_testutil.c", "tests/support/storage_testutil.c", "tests/support/testutil.c"]
 BENCH = ["bench_check", "bench_match", "bench_policy", "bench_storage"]

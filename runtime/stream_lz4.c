@@ -105,8 +105,10 @@ const char *stream_lz4_decoder_output(const StreamLz4Decoder *d, size_t *len)
 void stream_lz4_decoder_take(StreamLz4Decoder *d, size_t n)
 {
     n = n < d->out_len ? n : d->out_len;
-    d->out += n;
-    d->out_len -= n;
+    if (n) {          /* out is NULL before the first output, and NULL + 0 is undefined */
+        d->out += n;
+        d->out_len -= n;
+    }
 }
 
 /* ---- encoder ------------------------------------------------------------------------------ */
