@@ -58,6 +58,19 @@ def get(port, path):
         return json.load(r)
 
 
+def wait_port(port, proc, why):
+    """Until something listens on 127.0.0.1:PORT (10 s at most; PROC must stay up)."""
+    deadline = time.time() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                raise SystemExit(why)
+            time.sleep(0.1)
+
+
 def tee_relay(listen_port, to_port, wire_path):
     """Accept connections on LISTEN_PORT, connect each to TO_PORT, pass bytes both ways; what
     the accepted side sends is appended to WIRE_PATH. Daemon threads: they end with the run."""
@@ -125,16 +138,7 @@ def main():
     sd = subprocess.Popen([os.path.join(ROOT, "streamd"), "--policy", policy, "--data-dir", data,
                            "--log", os.path.join(work, "streamd.log")])
     try:
-        deadline = time.time() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", pport), timeout=0.5).close()
-                break
-            except OSError:
-                if time.time() > deadline or sd.poll() is not None:
-                    raise SystemExit("record_netdata: streamd did not start (see its log in "
-                                     f"{work})")
-                time.sleep(0.1)
+        wait_port(pport, sd, f"record_netdata: streamd did not start (see its log in {work})")
         # the child keeps its own copy in Netdata's dbengine (tier 0 only): its size is the
         # Netdata 1.37.1 baseline for the same data
         os.makedirs(os.path.join(child, "etc"))

@@ -16,26 +16,13 @@ the parent's dbengine pages of the child are exported to WIRE.streamd.bin (bench
 """
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from record_netdata import ROOT, free_port, tee_relay  # noqa: E402
-
-
-def wait_port(port, proc, what):
-    deadline = time.time() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                raise SystemExit(f"record_streamd_wire: {what} did not start")
-            time.sleep(0.1)
+from record_netdata import ROOT, free_port, tee_relay, wait_port  # noqa: E402
 
 
 def write(path, text):
@@ -72,7 +59,7 @@ def main():
                                "--log", f"{work}/parent.log"])
     child = None
     try:
-        wait_port(pport, parent, "the parent")
+        wait_port(pport, parent, "record_streamd_wire: the parent did not start")
         os.makedirs(os.path.dirname(wire), exist_ok=True)
         open(wire, "wb").close()
         tee_relay(dport, pport, wire)
