@@ -8,7 +8,8 @@ Usage: bench/record_streamd_wire.py [WIRE] [SECONDS]
 
 A parent streamd (the child's API key with `default memory mode = dbengine`, --data-dir under
 build/) and a child streamd (only its /proc collectors, update every 1 s, `[stream]` to the
-parent through bench/record_netdata.py's tee relay, which appends what the child sends to WIRE)
+parent through bench/record_netdata.py's tee relay, which appends what the child sends to WIRE;
+compression off, so that WIRE is the command stream's text)
 run for SECONDS; both are stopped with SIGTERM (a clean close flushes the parent's pages), and
 the parent's dbengine pages of the child are exported to WIRE.streamd.bin (bench_storage
 --export): the slots streamd stored from that same stream, for the baseline of
@@ -47,7 +48,8 @@ def main():
     write(f"{work}/child/netdata.conf", "[global]\n    hostname = wire-child\n[db]\n"
           "    mode = none\n    update every = 1\n[web]\n    mode = none\n")
     write(f"{work}/child/stream.conf", f"[stream]\n    enabled = yes\n"
-          f"    destination = 127.0.0.1:{dport}\n    api key = {key}\n")
+          f"    destination = 127.0.0.1:{dport}\n    api key = {key}\n"
+          f"    enable compression = no\n")   # the relay records text, not LZ4 frames
     write(f"{work}/child/netdata.public.unique.id", guid + "\n")
     streamc, streamd = os.path.join(ROOT, "streamc"), os.path.join(ROOT, "streamd")
     for side in ("parent", "child"):
