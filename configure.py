@@ -152,7 +152,7 @@ LEMPAR_RELAX = " -Wno-missing-prototypes -Wno-unused-parameter -Wno-unused-varia
 FUZZ = ["fuzz_blob", "fuzz_conf", "fuzz_dest", "fuzz_fleet", "fuzz_gorilla", "fuzz_http", "fuzz_lz4", "fuzz_pattern", "fuzz_sender", "fuzz_wire"]
 # linked into unit tests, fuzzers and benches only: the reference matcher (Netdata's algorithm)
 SUPPORT = ["tests/support/policy_build.c", "tests/support/ref_pattern.c", "tests/support/rrd_testutil.c", "tests/support/storage_testutil.c", "tests/support/testutil.c"]
-BENCH = ["bench_check", "bench_match", "bench_policy", "bench_storage"]
+BENCH = ["bench_check", "bench_lz4", "bench_match", "bench_policy", "bench_storage"]
 # the modules a bench links beyond its bench/NAME.c
 BENCH_MODULES = {"bench_storage": ["bench/dataset.c"]}
 # bench helpers that are not benches themselves (run.py runs only bench_*): the synthetic

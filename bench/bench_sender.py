@@ -151,6 +151,17 @@ def thread_names(pid):
     return ", ".join(f"{k}x{v}" if v > 1 else k for k, v in sorted(names.items()))
 
 
+def link_kind(log_text, since, host_re):
+    """'LZ4', 'plain' or 'mixed': how the sink's links from hosts matching HOST_RE after SINCE
+    were negotiated (its "established link with negotiated capabilities" lines)."""
+    kinds = set()
+    for m in re.finditer(r"STREAM (\S+) \[receive from [^\]]*\]:\S* established link with "
+                         r"negotiated capabilities: (.*)", log_text[since:]):
+        if re.fullmatch(host_re, m.group(1)):
+            kinds.add("LZ4" if "COMPRESSION" in m.group(2).split() else "plain")
+    return kinds.pop() if len(kinds) == 1 else "mixed" if kinds else "?"
+
+
 def completed(log_text, since, host_re):
     """Sum of 'STREAM HOST [receive from ...]: disconnected (completed N updates)' after SINCE
     for hosts matching HOST_RE, and how many connections they were."""
@@ -348,6 +359,7 @@ def measure_child(a, agent, plugin_path, sink, streaming, env):
             time.sleep(0.3)
             n, conns = completed(sink.log_text(), log0, re.escape(agent.hostname))
         res["updates"], res["conns"] = n, conns
+        res["link"] = link_kind(sink.log_text(), log0, re.escape(agent.hostname))
         res["updates_s"] = n / (t_stop - t_start)
     return res
 
@@ -382,7 +394,8 @@ def bench_sender(a, work, exes):
                     if on:
                         sink_txt = (f"; the sink completed {res['updates']:,} chart updates over "
                                     f"{res['conns']} connection(s), {res['updates_s']:.1f} per "
-                                    "second of the agent's life (start to stop)")
+                                    "second of the agent's life (start to stop); link "
+                                    f"{res['link']}")
                     lc, lm = res["local"] or (0, 0)
                     say(f"  round {r + 1}: {ag:8s} streaming {'on ' if on else 'off'}: agent "
                         f"{res['cpu_ms_s']:6.2f} CPU-ms/s (utime+stime {res['tick_ms_s']:5.1f}), "
@@ -535,6 +548,7 @@ def proxy_run(px, sink, name, charts, dims, kids, seconds, rate):
             break
         n, conns = n2, c2
     plog = px.log_text()[plog0:]
+    link = link_kind(sink.log_text(), slog0, r"lg-[0-9a-f]{8}-\d+")
     full = len(re.findall(r"buffer full|too many data pending", plog))
     ok, secs = res["drained"] and not res["why"], res["secs"]
     sent, at_sink = res["samples"], n * dims
@@ -546,7 +560,7 @@ def proxy_run(px, sink, name, charts, dims, kids, seconds, rate):
         f"{'' if ok else ', NOT drained'}); sink got {at_sink:>11,} "
         f"({100 * at_sink / sent if sent else 0:5.1f} %, {conns} connection(s)) = {got:>11,.0f}/s; "
         f"proxy CPU {cpu:6.2f} s ({live:.2f} in threads still alive) = {per_m:6.3f} CPU-s per "
-        f"million; buffer-full restarts {full}; load CPU {res['load_cpu']:.2f} s")
+        f"million; buffer-full restarts {full}; load CPU {res['load_cpu']:.2f} s; link {link}")
     return {"rate": got, "per_m": per_m, "cpu": cpu, "sent": sent, "at_sink": at_sink,
             "secs": secs, "full": full, "in_rate": sent / secs if secs else 0,
             "delivered": at_sink / sent if sent else 0}
