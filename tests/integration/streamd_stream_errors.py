@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Hostile and broken command streams into streamd: each ends that session the way Netdata
 1.37.1 ends it (log line, disconnect, nothing sent back), never a crash, and memory stays
-bounded. Also: a child that reconnects may send data for charts it defined before (the parent
+bounded; with LZ4 negotiated, a corrupt block and a block of more than 16 KiB of text end the
+session too (and a frame of literals with plain 4-byte groups after it is applied). Also: a
+child that reconnects may send data for charts it defined before (the parent
 keeps them), an over-long request header is closed without a reply, and a flood of idle half
 handshakes does not stop a real child from being served.
 """
@@ -30,8 +32,8 @@ class Parent(Streamd):
         super().__init__(pol, port, os.path.join(tmp, "log"))
         self.start()
 
-    def stream(self, host, guid):
-        return self.connect(KEY, host, guid)
+    def stream(self, host, guid, ver=64):
+        return self.connect(KEY, host, guid, ver)
 
     def info(self, host):
         return self.json(f"/host/{host}/api/v1/info")
@@ -50,6 +52,59 @@ def closed_by_peer(s, timeout=5):
 
 CHART = (b'CHART "err.test" "" "Errors" "units" "err" "err.test" "line" 1000 1 "" "t" "t"\n'
          b'DIMENSION "a" "a" "absolute" 1 1 ""\n')
+
+
+def lz4_literals(data):
+    """An LZ4 block that only carries DATA as literals (valid for any decoder)."""
+    n, out = len(data), bytearray()
+    out.append(min(n, 15) << 4)
+    if n >= 15:
+        k = n - 15
+        out += b"\xff" * (k // 255) + bytes([k % 255])
+    return bytes(out) + data
+
+
+def lz4_frame(block):
+    n = len(block)
+    return bytes([0xFA, 0x80 | (n & 0x7F), 0x80 | ((n >> 7) & 0x7F), 0x0A]) + block
+
+
+def lz4_cases(p):
+    """COMPRESSION negotiated (ver = VCAPS | COMPRESSION): a frame of literals is applied, plain
+    4-byte groups are text as in 1.37.1, and a block that does not decode or decodes to more
+    than 16 KiB ends the session with a log line."""
+    s, reply = p.stream("lz4ok", "eeeeeeee-0000-0000-0000-000000000001", ver=64 | 1024)
+    check(reply == b"Hit me baby, push them over with the version=1088",
+          "ver=1088: COMPRESSION echoed", repr(reply))
+    s.sendall(lz4_frame(lz4_literals(CHART + b'DIMENSION "a" "" absolute 1 1 ""\n'
+                                     b'BEGIN "err.test" 0\nSET "a" = 5\nEND\n'))
+              + b"FLUSH\n\n\n\n")   # 4-byte groups that are no header: text
+    deadline = time.time() + 5
+    r = {}
+    while time.time() < deadline:
+        r = ((p.info("lz4ok") or {}).get("streamd") or {}).get("receiver") or {}
+        if r.get("updates", 0) >= 1:
+            break
+        time.sleep(0.05)
+    check(r.get("updates", 0) >= 1 and r.get("connected"),
+          "a frame of literals and plain 4-byte groups are applied; the session goes on", r)
+    s.close()
+    bad = [("lz4corrupt", lz4_frame(b"\xf0" + b"\x00" * 9)),
+           # one literal, then a match of 20,000 bytes at offset 1: 20,001 bytes of text
+           ("lz4huge", lz4_frame(bytes([0x1F]) + b"A" + b"\x01\x00" + b"\xff" * 78 + bytes([91])
+                                 + bytes([0x50]) + b"BBBBB"))]
+    for i, (host, frame) in enumerate(bad):
+        s, reply = p.stream(host, f"eeeeeeee-0000-0000-0000-00000000001{i}", ver=64 | 1024)
+        s.sendall(frame)
+        check(closed_by_peer(s), f"{host}: the session ends")
+        deadline = time.time() + 5
+        while (time.time() < deadline and
+               p.logtext().count("a compressed block from the child does not decode") < i + 1):
+            time.sleep(0.05)
+        check(p.logtext().count("a compressed block from the child does not decode") == i + 1
+              and p.wait_log(f"STREAM {host} [receive from"),
+              f"{host}: logged 'does not decode'", p.logtext()[-600:])
+        s.close()
 
 
 def main():
@@ -85,6 +140,8 @@ def main():
             check(closed_by_peer(s), f"{host}: the session ends without a reply")
             check(p.wait_log(logtext), f"{host}: logged '{logtext}'", p.logtext()[-600:])
             s.close()
+
+        lz4_cases(p)
 
         # 20 MB in one line: cut at 15360 bytes, the first piece is an unknown command
         s, reply = p.stream("longline", "cccccccc-0000-0000-0000-000000000001")

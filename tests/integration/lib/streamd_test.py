@@ -144,10 +144,10 @@ class Streamd:
         st, body = self.get(path)
         return json.loads(body) if st == 200 else None
 
-    def connect(self, key, host, guid):
+    def connect(self, key, host, guid, ver=64):
         """A stream: (socket, the parent's reply)."""
         s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
-        s.sendall(stream_request(key, host, guid))
+        s.sendall(stream_request(key, host, guid, ver))
         return s, s.recv(100)
 
     def logtext(self):
