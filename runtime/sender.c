@@ -107,6 +107,30 @@ int sender_queue(Sender *s, const char *p, size_t n)
     return 0;
 }
 
+/* The LZ4 encoder of S, made on its first compressed link and reset for every new one (the
+   parent's decoder starts empty). 0 when out of memory. */
+int sender_lz4_start(Sender *s)
+{
+    if (!s->lz4) {
+        s->lz4 = malloc(sizeof *s->lz4);
+        s->zframe = malloc(stream_lz4_frame_bound(STREAM_LZ4_MAX_ENCODE));
+        if (!s->lz4 || !s->zframe || stream_lz4_encoder_init(s->lz4) != 0) {
+            if (s->lz4) {
+                stream_lz4_encoder_free(s->lz4);
+            }
+            free(s->lz4);
+            free(s->zframe);
+            s->lz4 = NULL;
+            s->zframe = NULL;
+            return 0;
+        }
+    }
+    pthread_mutex_lock(&s->mu);
+    stream_lz4_encoder_reset(s->lz4);
+    pthread_mutex_unlock(&s->mu);
+    return 1;
+}
+
 static int wanted(const Sender *s, RrdChart *c)
 {
     if (!c->send_match) {

@@ -424,36 +424,12 @@ static void step_reply(Sender *s, int64_t now)
     established(s, now, version);
 }
 
-/* The LZ4 encoder of S, made on its first compressed link and reset for every new one (the
-   parent's decoder starts empty). 0 when out of memory. */
-static int compressor_ready(Sender *s)
-{
-    if (!s->lz4) {
-        s->lz4 = malloc(sizeof *s->lz4);
-        s->zframe = malloc(stream_lz4_frame_bound(STREAM_LZ4_MAX_ENCODE));
-        if (!s->lz4 || !s->zframe || stream_lz4_encoder_init(s->lz4) != 0) {
-            if (s->lz4) {
-                stream_lz4_encoder_free(s->lz4);
-            }
-            free(s->lz4);
-            free(s->zframe);
-            s->lz4 = NULL;
-            s->zframe = NULL;
-            return 0;
-        }
-    }
-    pthread_mutex_lock(&s->mu);
-    stream_lz4_encoder_reset(s->lz4);
-    pthread_mutex_unlock(&s->mu);
-    return 1;
-}
-
 static void established(Sender *s, int64_t now, int32_t version)
 {
     uint64_t offered = offered_caps(&s->loop->g);
     /* 1.37.1 ANDs with its own set only; we never switch on a feature we did not offer */
     uint64_t caps = stream_caps_from_version(version, offered | STREAM_CAPS_OURS) & (offered | 56);
-    if ((caps & STREAM_CAP_COMPRESSION) && !compressor_ready(s)) {
+    if ((caps & STREAM_CAP_COMPRESSION) && !sender_lz4_start(s)) {
         log_line(LOG_ERR, "STREAM %s [send to %s]: out of memory for compression; "
                  "disconnecting.", s->hostname, s->connected_to);
         attempt_failed(s, now);

@@ -22,6 +22,9 @@
    COMPRESSION (under s->mu). 0, or -1 when the buffer cannot take them (the caller marks an
    overflow: the connection restarts, so a compressed stream never goes on with a gap). */
 int sender_queue(Sender *s, const char *p, size_t n);
+/* The LZ4 encoder of S, made on its first compressed link and reset for every new one (the
+   parent's decoder starts empty). 0 when out of memory (loop thread). */
+int sender_lz4_start(Sender *s);
 
 enum { SS_IDLE, SS_RESOLVING, SS_CONNECTING, SS_TLS, SS_REQUEST, SS_REPLY, SS_STREAMING };
 
