@@ -108,20 +108,55 @@ static int flush_out(Conn *c)
     return 1;
 }
 
-/* Queue BUF (taking ownership) and close once it is written. */
-static void reply_and_close(Conn *c, char *buf, size_t n)
+/* OUT was written: close, or with keep-alive wait for the next request. Bytes a client sent
+   after the answered request are already in IN: the loop is asked to come back at once
+   (EPOLLOUT of a writable socket) instead of recursing, so pipelined requests cannot grow the
+   stack. */
+static void reply_done(Conn *c)
+{
+    if (!c->keep) {
+        net_conn_close(c, NULL);
+        return;
+    }
+    free(c->out);
+    c->out = NULL;
+    c->out_len = c->out_off = 0;
+    c->keep = 0;
+    c->state = ST_REQUEST;
+    c->since = receiver_now_s();          /* the first-request timeout is the idle timeout */
+    set_events(c, c->in_len ? EPOLLIN | EPOLLOUT : EPOLLIN);
+}
+
+/* Queue BUF (taking ownership); once it is written, close, or with KEEP (keep-alive) go on
+   with the next request. */
+static void reply(Conn *c, char *buf, size_t n, int keep)
 {
     free(c->out);
     c->out = buf;
     c->out_len = n;
     c->out_off = 0;
     c->state = ST_WRITE;
-    free(c->in);
-    c->in = NULL;
-    int rc = flush_out(c);
-    if (rc != 0) {
-        net_conn_close(c, NULL);
+    c->keep = keep && c->in;
+    if (c->keep) {
+        c->kept++;
+        size_t rest = c->in_len > c->req_len ? c->in_len - c->req_len : 0;
+        memmove(c->in, c->in + c->in_len - rest, rest);
+        c->in_len = rest;
+    } else {
+        free(c->in);
+        c->in = NULL;
     }
+    int rc = flush_out(c);
+    if (rc < 0) {
+        net_conn_close(c, NULL);
+    } else if (rc > 0) {
+        reply_done(c);
+    }
+}
+
+static void reply_and_close(Conn *c, char *buf, size_t n)
+{
+    reply(c, buf, n, 0);
 }
 
 static void error_page(Conn *c, int status, const char *body)
@@ -170,8 +205,9 @@ static void serve_api(Conn *c, const HttpRequest *q)
     HttpApiResponse resp;
     http_api_handle(sd->db, q, receiver_now_s(), &resp);
     char head[1024];
+    /* keep-alive as 1.37.1: only when the request asked for it */
     size_t hn = http_resp_header(head, sizeof head, resp.status, resp.content_type,
-                                 resp.body.len, 0);
+                                 resp.body.len, q->keep_alive);
     if (hn >= sizeof head) {
         hn = sizeof head - 1;
     }
@@ -187,7 +223,7 @@ static void serve_api(Conn *c, const HttpRequest *q)
     }
     size_t total = hn + resp.body.len;
     http_api_response_free(&resp);
-    reply_and_close(c, buf, total);
+    reply(c, buf, total, q->keep_alive);
 }
 
 static void serve_stream(Conn *c, const HttpRequest *q)
@@ -235,7 +271,11 @@ static void handle_request(Conn *c, size_t hlen)
         net_conn_close(c, NULL);
         return;
     }
-    http_req_parse(q, c->in, hlen, c->in_len - hlen);
+    c->req_len = hlen;
+    /* The first request is read as 1.37.1 reads a connection's first read (bytes after its
+       header decide a 400); one after a keep-alive answer is taken on its own, so that
+       pipelined requests are answered in order (1.37.1 drops them). */
+    http_req_parse(q, c->in, hlen, c->kept ? 0 : c->in_len - hlen);
     if (q->hang) {
         net_conn_close(c, NULL);   /* Netdata never answers these; we do not wait for its timeout */
     } else if (q->method == HTTP_M_OPTIONS && !q->bad) {
@@ -262,11 +302,34 @@ static void handle_request(Conn *c, size_t hlen)
 
 /* ---- per-state progress -------------------------------------------------------------------- */
 
+/* Act on the bytes in IN: 1 when a request was handled or the connection closed, 0 when
+   more bytes are needed. */
+static int parse_request(Conn *c)
+{
+    long hlen = http_req_header_len(c->in, c->in_len);
+    if (hlen < 0) {
+        net_conn_close(c, NULL);
+        return 1;
+    }
+    if (hlen == 0 && http_req_early_bad(c->in, c->in_len)) {
+        error_page(c, 400, HTTP_BODY_NOT_UNDERSTOOD);   /* a bad method, as soon as seen */
+        return 1;
+    }
+    if (hlen > 0) {
+        handle_request(c, (size_t)hlen);
+        return 1;
+    }
+    return 0;
+}
+
 static void step_request(Conn *c)
 {
     if (!c->in && !(c->in = malloc(HTTP_MAX_REQUEST))) {
         net_conn_close(c, NULL);
         return;
+    }
+    if (c->in_len && parse_request(c)) {
+        return;                        /* a pipelined request after a keep-alive answer */
     }
     for (;;) {
         if (c->in_len == HTTP_MAX_REQUEST) {
@@ -283,17 +346,7 @@ static void step_request(Conn *c)
             return;
         }
         c->in_len += (size_t)r;
-        long hlen = http_req_header_len(c->in, c->in_len);
-        if (hlen < 0) {
-            net_conn_close(c, NULL);
-            return;
-        }
-        if (hlen == 0 && http_req_early_bad(c->in, c->in_len)) {
-            error_page(c, 400, HTTP_BODY_NOT_UNDERSTOOD);   /* a bad method, as soon as seen */
-            return;
-        }
-        if (hlen > 0) {
-            handle_request(c, (size_t)hlen);
+        if (parse_request(c)) {
             return;
         }
     }
@@ -430,8 +483,11 @@ void net_conn_step(Conn *c)
     } else if (c->state == ST_STREAM) {
         step_stream(c);
     } else if (c->state == ST_WRITE) {
-        if (flush_out(c) != 0) {
+        int rc = flush_out(c);
+        if (rc < 0) {
             net_conn_close(c, NULL);
+        } else if (rc > 0) {
+            reply_done(c);
         }
     }
 }

@@ -60,8 +60,11 @@ struct Conn {
     SSL *ssl;
     int want_write;              /* OpenSSL waits for EPOLLOUT */
     ConnPeer peer;
-    char *in;                    /* the first request (HTTP_MAX_REQUEST bytes) */
+    char *in;                    /* the request being read (HTTP_MAX_REQUEST bytes) */
     size_t in_len;
+    size_t req_len;              /* bytes of IN the request being answered takes */
+    int keep;                    /* keep-alive: read the next request once OUT is written */
+    int kept;                    /* requests answered with keep-alive on this connection */
     char *out;                   /* pending output; the connection closes once it drained */
     size_t out_len, out_off;
     Receiver *rx;
