@@ -76,6 +76,7 @@ STREAMD_LIB = [
     "runtime/http_api_streamd.c",
     "runtime/http_req.c",
     "runtime/ingest.c",
+    "runtime/ingest_repl.c",
     "runtime/log.c",
     "runtime/net.c",
     "runtime/net_conn.c",

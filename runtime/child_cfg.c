@@ -141,6 +141,9 @@ static void fill(const PolicyView *v, const AdmitSection *ks, const AdmitSection
     Val ps = layered(v, ks, ms, "proxy send charts matching",
                      "default proxy send charts matching");
     Val co = layered(v, ks, ms, "enable compression", "enable compression");
+    Val re = layered(v, ks, ms, "enable replication", "enable replication");
+    Val rs = layered(v, ks, ms, "seconds to replicate", "seconds to replicate");
+    Val rp = layered(v, ks, ms, "seconds per replication step", "seconds per replication step");
     o->memory_mode = (int)mm.num;
     o->history = hi.num < 5 ? 5 : (long)hi.num;   /* Netdata raises history below 5 */
     o->health = (int)he.num;
@@ -152,6 +155,9 @@ static void fill(const PolicyView *v, const AdmitSection *ks, const AdmitSection
     o->proxy_dest_setting = pd.s && pd.s->vtype == VAL_DEST ? pd.s : NULL;
     o->proxy_send_setting = ps.s && ps.s->vtype == VAL_PATTERN ? ps.s : NULL;
     o->compression = (int)co.num;
+    o->replication = (int)re.num;
+    o->repl_seconds = (long)rs.num;
+    o->repl_step = rp.num > 0 ? (long)rp.num : 1;
 }
 
 static long global_num(const PolicyView *v, unsigned sec, const char *name, long dflt)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "rrd.h"
+#include "sbuf.h"
 
 typedef enum { INGEST_OK = 0, INGEST_DISCONNECT = 1 } IngestStatus;
 
@@ -39,8 +40,13 @@ typedef struct Ingest {
     /* FUNCTION_RESULT_BEGIN .. FUNCTION_RESULT_END: every line in between is swallowed */
     int in_function_result;
     uint64_t function_result_lines;
-    /* replication (RBEGIN .. REND): validated as 1.37.1 does, the data is not stored */
+    /* replication (ingest_repl.c): with REPLICATION negotiated (repl), CHART_DEFINITION_END
+       and REND ask the child for missing data with REPLAY_CHART lines appended to OUT (the
+       receiver sends them); RSETs are stored at the RBEGIN point's end time */
+    int repl;                    /* REPLICATION negotiated on this connection */
+    Sbuf *out;                   /* lines for the child; NULL: nothing is ever sent */
     int rset_enabled;            /* the last RBEGIN had a valid time window */
+    int64_t repl_end_t;          /* the current RBEGIN point's end time (s), 0: none */
     /* children send a collection's SETs in definition order: the dimension after the last one
        set is tried before a search (the chart it belongs to guards against redefinitions) */
     RrdDim *next_dim;

@@ -354,6 +354,35 @@ static void step_request(Conn *c)
 
 #define ZIN_SIZE 16384
 
+/* Send what the receiver queued for the child (REPLAY_CHART lines). 0 on progress or when the
+   socket is full (EPOLLOUT then brings us back), -1 when the connection was closed. */
+static int send_to_child(Conn *c)
+{
+    Receiver *rx = c->rx;
+    if (rx->out.overflow) {
+        net_conn_close(c, "STREAM: the child does not read what the parent sends; closing.");
+        return -1;
+    }
+    while (rx->out_off < rx->out.len) {
+        ssize_t w = conn_write(c, rx->out.s + rx->out_off, rx->out.len - rx->out_off);
+        if (w < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                set_events(c, EPOLLIN | EPOLLOUT);
+                return 0;
+            }
+            net_conn_close(c, "STREAM: cannot send to the child.");
+            return -1;
+        }
+        rx->out_off += (size_t)w;
+    }
+    sbuf_reset(&rx->out);
+    rx->out_off = 0;
+    if (c->events & EPOLLOUT) {
+        set_events(c, EPOLLIN);
+    }
+    return 0;
+}
+
 /* Hand the N raw bytes at c->zin through the LZ4 decoder to the command stream. 0, or -1 when
    the connection was closed. */
 static int feed_compressed(Conn *c, size_t n)
@@ -376,6 +405,9 @@ static int feed_compressed(Conn *c, size_t n)
             stream_lz4_decoder_take(z, k);
             if (receiver_process(sd_of(c), c->rx) != 0) {
                 net_conn_close(c, NULL);
+                return -1;
+            }
+            if (c->rx->out.len && send_to_child(c) != 0) {
                 return -1;
             }
             continue;
@@ -404,6 +436,9 @@ static void step_stream(Conn *c)
         net_conn_close(c, "STREAM: out of memory");
         return;
     }
+    if (c->rx->out.len && send_to_child(c) != 0) {
+        return;
+    }
     for (int i = 0; i < READS_PER_EVENT || c->ssl; i++) {
         size_t room;
         char *p = c->zin ? (char *)c->zin : wire_reader_space(&c->rx->rd, &room);
@@ -419,7 +454,7 @@ static void step_stream(Conn *c)
         }
         if (r < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                set_events(c, c->want_write ? EPOLLOUT : EPOLLIN);
+                set_events(c, c->want_write || c->rx->out.len ? EPOLLIN | EPOLLOUT : EPOLLIN);
                 return;
             }
             net_conn_close(c, "STREAM: read_stream() failed to read from socket!");
@@ -435,6 +470,9 @@ static void step_stream(Conn *c)
         wire_reader_commit(&c->rx->rd, (size_t)r);
         if (receiver_process(sd, c->rx) != 0) {
             net_conn_close(c, NULL);
+            return;
+        }
+        if (c->rx->out.len && send_to_child(c) != 0) {
             return;
         }
     }

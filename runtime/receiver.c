@@ -189,7 +189,8 @@ int receiver_handshake(Streamd *sd, const HttpRequest *q, const ConnPeer *p, Rec
     RrdHostConfig now_cfg;
     child_cfg_resolve(sd->v, q->key, q->machine_guid, &now_cfg);
     uint64_t caps = stream_caps_from_ver(q->ver, STREAM_CAPS_OURS
-                                         | (now_cfg.compression ? STREAM_CAP_COMPRESSION : 0));
+                                         | (now_cfg.compression ? STREAM_CAP_COMPRESSION : 0)
+                                         | (now_cfg.replication ? STREAM_CAP_REPLICATION : 0));
     r->lz4 = NULL;
     if ((caps & STREAM_CAP_COMPRESSION) && (!(r->lz4 = malloc(sizeof *r->lz4))
                                             || stream_lz4_decoder_init(r->lz4) != 0)) {
@@ -220,6 +221,10 @@ int receiver_handshake(Streamd *sd, const HttpRequest *q, const ConnPeer *p, Rec
     r->peer = *p;
     snprintf(r->ip, sizeof r->ip, "%s", ip);
     ingest_init(&r->in, h);
+    sbuf_init(&r->out, RECEIVER_OUT_MAX);
+    r->out_off = 0;
+    r->in.repl = (caps & STREAM_CAP_REPLICATION) != 0;
+    r->in.out = &r->out;
     snprintf(r->peer_text, sizeof r->peer_text, "%s:%s", p->ip, p->port);
     r->in.peer = r->peer_text;   /* the default plugin of a CHART that names none */
     if (wire_reader_init(&r->rd) != 0) {
@@ -301,6 +306,7 @@ void receiver_detach(Streamd *sd, Receiver *r, const char *why)
              h->hostname, r->ip, r->peer.port, (unsigned long long)r->in.updates);
     pthread_mutex_unlock(&h->lock);
     wire_reader_free(&r->rd);
+    sbuf_free(&r->out);
     if (r->lz4) {
         stream_lz4_decoder_free(r->lz4);
         free(r->lz4);

@@ -17,6 +17,8 @@
 #include "streamd.h"
 #include "wire.h"
 
+#define RECEIVER_OUT_MAX (1u << 20)   /* lines queued for a child that does not read them */
+
 typedef struct ConnPeer {
     char ip[64];                 /* numeric, as getnameinfo gives it ("localhost" for unix) */
     char port[16];
@@ -31,6 +33,8 @@ typedef struct Receiver {
     Ingest in;
     WireReader rd;
     StreamLz4Decoder *lz4;       /* COMPRESSION negotiated: every byte goes through it */
+    Sbuf out;                    /* lines for the child (REPLAY_CHART), sent from OUT_OFF on */
+    size_t out_off;
     ConnPeer peer;
     char ip[64];                 /* the client as Netdata logs it (after the localhost rewrite) */
     char peer_text[96];          /* "ip:port" */

@@ -70,6 +70,7 @@ typedef struct RrdChart {
     uint64_t last_collected_ut;          /* µs of the previous END, 0 before the first */
     uint64_t last_stored_ut;             /* µs of the last grid slot stored */
     long counter;                        /* completed collections */
+    int repl_active;                     /* replication asked for and not finished (receiver) */
     long counter_done;                   /* stored points */
     int sync_clock;                      /* set by CHART/DIMENSION: next BEGIN µs is ignored */
     /* upstream (sender.c) state, under the host lock */
@@ -95,6 +96,8 @@ typedef struct RrdHostConfig {
     const void *proxy_send_setting;      /* ... of proxy send charts matching (VAL_PATTERN) */
     int update_every;                    /* the node's default update every */
     int compression;                     /* enable compression, layered, AND [stream]'s */
+    int replication;                     /* enable replication, layered */
+    long repl_seconds, repl_step;        /* seconds to replicate, seconds per replication step */
 } RrdHostConfig;
 
 typedef struct RrdHost {
@@ -190,6 +193,10 @@ void rrd_chart_begin(RrdChart *c, uint64_t usec);          /* BEGIN "<id>" <usec
 void rrd_dim_set(RrdDim *d, int64_t raw);                   /* SET */
 /* END at wall-clock NOW_UT (µs): compute every dimension and store the grid slots passed. */
 void rrd_chart_end(RrdHost *h, RrdChart *c, uint64_t now_ut);
+/* A replicated point: V (NAN: empty) at slot time T (s) of D. Stored only when T is on the
+   chart's grid and after everything D holds; D then counts one more collection, as 1.37.1's
+   RSET does. */
+void rrd_dim_store_replicated(RrdHost *h, RrdChart *c, RrdDim *d, int64_t t, double v);
 
 /* Exact string equality for the short ids of the hot path (a SET names a dimension, a BEGIN a
    chart): an inline byte loop costs less than a call into libc's strcmp for a few bytes. */

@@ -232,6 +232,16 @@ static void interpolate(RrdHost *h, RrdChart *c, Round *r)
     }
 }
 
+void rrd_dim_store_replicated(RrdHost *h, RrdChart *c, RrdDim *d, int64_t t, double v)
+{
+    d->collections++;
+    d->last_stored = v;
+    if (!h->ops || !d->sd || t <= 0 || t % c->update_every != 0 || t <= h->ops->last_t(d->sd)) {
+        return;
+    }
+    h->ops->append(d->sd, t, v);
+}
+
 /*
 ** END at wall clock NOW_UT (µs) for chart C of host H (host lock held): works out the collection
 ** time, computes each dimension, stores the grid slots passed, and clears the round (rules at the

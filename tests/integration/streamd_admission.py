@@ -31,11 +31,11 @@ Deliberate differences (the only ones allowed in the differential part):
      replaced by a placeholder before comparing (the header names and order must match).
   2. Prompts: each server answers `ver` with Netdata's negotiation rule (stream-protocol §2.4,
      modelled below in caps_for/prompt_for) applied to ITS OWN capability set: Netdata 1.37.1
-     has every bit 3..13 (16376); streamd implements no functions, replication or binary, so
-     its set is 2040 (runtime/stream_caps.h STREAM_CAPS_OURS plus COMPRESSION, which its
-     default `enable compression = yes` adds). Where the two sets give different prompts (e.g.
-     ver=16376: 16320 vs 1984), each reply is checked against the model instead of against the
-     other server.
+     has every bit 3..13 (16376); streamd implements no functions or binary, so its set is
+     6136 (runtime/stream_caps.h STREAM_CAPS_OURS plus COMPRESSION and REPLICATION, which its
+     defaults `enable compression = yes` and `enable replication = yes` add). Where the two
+     sets give different prompts (e.g. ver=16376: 16320 vs 6080), each reply is checked
+     against the model instead of against the other server.
   3. Netdata appends " (errno N, ...)" to some error-log lines (a stale errno); streamd's log
      line must end with the text itself.
   Any further case named in DELIBERATE below (with its reason) is only reported for streamd.
@@ -554,8 +554,9 @@ def run_case(srv, case, results):
 # must follow, each with its own capability set.
 V1, V2, VN, VCAPS, HLABELS, CLAIM, CLABELS, COMPRESSION = 8, 16, 32, 64, 128, 256, 512, 1024
 NETDATA_CAPS = 16376    # a 1.37.1 build with LZ4: every bit 3..13
-STREAMD_CAPS = V1 | V2 | VN | VCAPS | HLABELS | CLAIM | CLABELS | COMPRESSION  # no functions,
-#                                            replication or binary (deliberate difference 2)
+REPLICATION = 4096
+STREAMD_CAPS = (V1 | V2 | VN | VCAPS | HLABELS | CLAIM | CLABELS | COMPRESSION
+                | REPLICATION)  # no functions or binary (deliberate difference 2)
 VERSIONS = [None, 0, 1, 2, 3, 4, 5, 6, 64, 192, 4160, 15352, 16376, 32768]
 
 
