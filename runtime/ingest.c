@@ -4,8 +4,8 @@
 ** pluginsd_parser.c / receiver.c handler does, and leaves 1.37.1's log text in in->err when the
 ** line ends the session, or in in->note when 1.37.1 logs and goes on.
 **
-** Does not: read sockets, log, answer the child (no REPLAY_CHART, no FUNCTION calls), or store
-** replicated samples. Deliberate differences from 1.37.1, each marked "differs:" below: the two
+** Does not: read sockets, log, or call FUNCTIONs; REPLAY_CHART requests for the child are only
+** queued (in->out), replication itself is ingest_repl.c's. Deliberate differences from 1.37.1, each marked "differs:" below: the two
 ** CLABEL inputs that crash 1.37.1 disconnect instead; our own bounds (rrd.h) disconnect with our
 ** own line; an unknown keyword also gets a note (1.37.1 logs nothing).
 */
