@@ -122,6 +122,7 @@ UNIT_TESTS = [
     "test_http_api",
     "test_http_req",
     "test_ingest",
+    "test_ingest_repl",
     "test_lex",
     "test_model",
     "test_pattern",

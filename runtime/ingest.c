@@ -546,4 +546,5 @@ void ingest_reset(Ingest *in)
     in->clabel_chart = NULL;
     in->in_function_result = 0;
     in->rset_enabled = 0;
+    in->repl_end_t = 0;
 }

@@ -10,7 +10,9 @@
 ** tail must rebuild the input); the space offered is 0 while no line is pending; wire_split
 ** gives more than 20 words, a word outside the line, or words that differ from a reference
 ** splitter written as the spec states the rules; err/note are unterminated; INGEST_OK comes with
-** an err, or a disconnect without err or note. Everything is freed each run (leaks are found).
+** an err, or a disconnect without err or note. An odd first byte runs the session with
+** REPLICATION negotiated (ingest_repl.c stores replicated points and queues REPLAY_CHART lines,
+** which must stay well-formed lines). Everything is freed each run (leaks are found).
 */
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +22,7 @@
 #include "ingest.h"
 #include "policy_format.h"
 #include "rrd.h"
+#include "sbuf.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -113,7 +116,8 @@ static size_t next_chunk(uint32_t *seed, unsigned mode)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    RrdHostConfig cfg = {.memory_mode = POLICY_MODE_RAM, .history = 60, .update_every = 1};
+    RrdHostConfig cfg = {.memory_mode = POLICY_MODE_RAM, .history = 60, .update_every = 1,
+                         .replication = 1, .repl_seconds = 86400, .repl_step = 600};
     RrdDb *db = rrd_db_new("parent", "00000000-0000-0000-0000-00000000000a", &cfg, NULL);
     check(db != NULL);
     RrdHost *h = rrd_host_create(db, "11111111-2222-3333-4444-555555555555", "child", &cfg);
@@ -121,6 +125,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     Ingest in;
     ingest_init(&in, h);
     in.peer = "10.0.0.1:40000";
+    Sbuf out;
+    sbuf_init(&out, 1u << 16);
+    if (size > 0 && (data[0] & 1)) {
+        in.repl = 1;
+        in.out = &out;
+    }
     WireReader rd;
     check(wire_reader_init(&rd) == 0);
 
@@ -164,6 +174,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(pos + wire_reader_pending(&rd) == off);
     }
     check(in.lines >= in.updates);
+    /* every queued request is a whole "REPLAY_CHART ..." line */
+    check(!out.len || (out.s[out.len - 1] == '\n' && strncmp(out.s, "REPLAY_CHART \"", 14) == 0));
+    sbuf_free(&out);
     ingest_reset(&in);
     wire_reader_free(&rd);
     rrd_db_free(db);
