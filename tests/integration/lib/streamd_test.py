@@ -35,11 +35,14 @@ class Checks:
         return 1 if self.failures else 0
 
 
-def need_binaries():
-    """None when streamc and streamd are built, else the reason (the test then fails)."""
+def need_binaries(netdata=False):
+    """None when streamc and streamd are built (and, with NETDATA, the real Netdata is
+    installed), else the reason (the test then fails)."""
     for exe in (STREAMC, STREAMD):
         if not os.access(exe, os.X_OK):
             return f"{exe} is not built (run ninja)"
+    if netdata and not os.access("/usr/sbin/netdata", os.X_OK):
+        return "the real Netdata is not installed (tests/interop/netdata.sh install)"
     return None
 
 
