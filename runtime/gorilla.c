@@ -17,7 +17,7 @@
 
 /* ---- varints --------------------------------------------------------------------------------- */
 
-static size_t put_uv(uint8_t *p, uint64_t v)
+size_t gorilla_uv_put(uint8_t *p, uint64_t v)
 {
     size_t n = 0;
     while (v >= 0x80) {
@@ -28,7 +28,7 @@ static size_t put_uv(uint8_t *p, uint64_t v)
     return n;
 }
 
-static int get_uv(const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
+int gorilla_uv_get(const uint8_t *p, size_t len, size_t *pos, uint64_t *v)
 {
     uint64_t x = 0;
     for (unsigned shift = 0; shift < 64; shift += 7) {
@@ -104,14 +104,14 @@ size_t gorilla_bound(uint32_t count)
     return HDR_MAX + 4 + 7 * (size_t)count + 1;
 }
 
-static size_t write_runs(const float *v, uint32_t count, uint8_t *out, size_t cap)
+size_t gorilla_runs_write(const float *v, uint32_t count, uint8_t *out, size_t cap)
 {
     uint8_t tmp[10];
     size_t n = 0, nruns = 0;
     /* two passes: count the runs, then write them */
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1) {
-            size_t k = put_uv(tmp, nruns);
+            size_t k = gorilla_uv_put(tmp, nruns);
             if (n + k > cap) {
                 return 0;
             }
@@ -129,7 +129,7 @@ static size_t write_runs(const float *v, uint32_t count, uint8_t *out, size_t ca
             if (pass == 0) {
                 nruns++;
             } else {
-                size_t k = put_uv(tmp, run);
+                size_t k = gorilla_uv_put(tmp, run);
                 if (n + k > cap) {
                     return 0;
                 }
@@ -190,11 +190,11 @@ size_t gorilla_encode(const GorillaPage *p, uint8_t *out, size_t cap)
     }
     size_t n = 0;
     out[n++] = (uint8_t)(mode << 4 | (present < p->count ? 1 : 0));
-    n += put_uv(out + n, zz(p->first_t));
-    n += put_uv(out + n, p->update_every);
-    n += put_uv(out + n, p->count);
+    n += gorilla_uv_put(out + n, zz(p->first_t));
+    n += gorilla_uv_put(out + n, p->update_every);
+    n += gorilla_uv_put(out + n, p->count);
     if (present < p->count) {
-        size_t k = write_runs(v, p->count, out + n, cap - n);
+        size_t k = gorilla_runs_write(v, p->count, out + n, cap - n);
         if (!k) {
             return 0;
         }
@@ -241,7 +241,7 @@ static int parse_header(const uint8_t *in, size_t len, GorillaHeader *h, size_t 
     *pos = 1;
     h->mode = in[0] >> 4;
     if ((in[0] & 0x0e) || h->mode >= GORILLA_MODES
-        || get_uv(in, len, pos, &t) || get_uv(in, len, pos, &ue) || get_uv(in, len, pos, &count)
+        || gorilla_uv_get(in, len, pos, &t) || gorilla_uv_get(in, len, pos, &ue) || gorilla_uv_get(in, len, pos, &count)
         || ue < 1 || ue > UINT32_MAX || count < 1 || count > GORILLA_MAX_POINTS) {
         return -1;
     }
@@ -258,16 +258,16 @@ int gorilla_peek(const uint8_t *in, size_t len, GorillaHeader *h)
 }
 
 /* Marks OUT: NAN for empty slots, 0 for present ones. Returns the present count or -1. */
-static long read_runs(const uint8_t *in, size_t len, size_t *pos, float *out, uint32_t count)
+long gorilla_runs_read(const uint8_t *in, size_t len, size_t *pos, float *out, uint32_t count)
 {
     uint64_t nruns, run;
-    if (get_uv(in, len, pos, &nruns) || nruns > (uint64_t)count + 1) {
+    if (gorilla_uv_get(in, len, pos, &nruns) || nruns > (uint64_t)count + 1) {
         return -1;
     }
     uint32_t at = 0;
     long present = 0;
     for (uint64_t r = 0; r < nruns; r++) {
-        if (get_uv(in, len, pos, &run) || run > count - at) {
+        if (gorilla_uv_get(in, len, pos, &run) || run > count - at) {
             return -1;
         }
         float fill = (r & 1) ? NAN : 0.0f;
@@ -322,7 +322,7 @@ int gorilla_decode(const uint8_t *in, size_t len, GorillaHeader *h, float *out, 
     uint32_t count = h->count;
     long present = count;
     if (in[0] & 1) {
-        if ((present = read_runs(in, len, &pos, out, count)) < 0 || present == count) {
+        if ((present = gorilla_runs_read(in, len, &pos, out, count)) < 0 || present == count) {
             return -1;
         }
     } else {

@@ -35,6 +35,18 @@
 **            previous t)) follows (the prediction is 0 when its magnitude reaches 2^31 - 1).
 ** The encoder tries the modes that apply and keeps the smallest. A decoded page gives back the
 ** exact float bits of every present value, and NAN for every empty slot.
+**
+** A group page (gorilla_group.c, format 3) holds K pages of one percentage chart on the same
+** slots, where every row is 100 * b_j / t with sum b_j = t (Netdata's percentage-of-*-row):
+**   u8  0x80 | flags (bit 0: some slots are empty, the same in every member)
+**   uv  zigzag(first_t) | uv update_every | uv count | uv K (2..GORILLA_GROUP_MAX)
+**   uv  the implied member (its b is t minus the others'; never a zero member)
+**   ceil(K / 8) bytes: bit j set = member j holds +0.0 in every present slot (nothing coded)
+**   [flags bit 0]  the runs, as above
+**   a bit stream: u8 At, Bt, Ct, u8 Ab, Bb, Cb, 5 bits L + L bits t0, then per present row the
+**   code of zigzag(t - previous t) (no long form), where '1111' means "raw": 32 float bits of
+**   every non-zero member follow and the previous t and b stay; else, for each non-zero member
+**   but the implied one, the code of zigzag(b_j - llrint(previous b_j * t / previous t)).
 */
 #ifndef STREAMC_GORILLA_H
 #define STREAMC_GORILLA_H
@@ -43,6 +55,7 @@
 #include <stdint.h>
 
 #define GORILLA_MAX_POINTS 65535u
+#define GORILLA_GROUP_MAX 64u      /* members of a group page */
 
 enum { GORILLA_EMPTY, GORILLA_CONST, GORILLA_XOR, GORILLA_INT, GORILLA_RAW, GORILLA_RATIO,
        GORILLA_MODES };
@@ -75,5 +88,20 @@ int gorilla_peek(const uint8_t *in, size_t len, GorillaHeader *h);
    MAX is OUT's capacity. 0, or -1 when the bytes are malformed, truncated, have trailing
    garbage, or hold more than MAX slots (OUT may then be partly written). */
 int gorilla_decode(const uint8_t *in, size_t len, GorillaHeader *h, float *out, uint32_t max);
+
+/* Encode the K pages P[0..K) (one first_t, update_every, count and set of empty slots) as one
+   group page into OUT (CAP bytes). Returns its bytes, or 0 when the pages are no percentages of
+   one row (rows that are not, up to 1 in 32, are kept raw), differ in shape, or the group would
+   not be below LIMIT bytes (the caller's cost of writing them one by one). */
+size_t gorilla_group_encode(const GorillaPage *p, uint32_t k, size_t limit, uint8_t *out,
+                            size_t cap);
+
+/* The header of a group page (*H, mode GORILLA_RATIO) and its member count *K. 0, or -1. */
+int gorilla_group_peek(const uint8_t *in, size_t len, GorillaHeader *h, uint32_t *k);
+
+/* Decode a group page: slot i of member j into OUT[j * h->count + i] (NAN = empty). MAX is
+   OUT's capacity in floats. 0, or -1 when malformed, truncated, trailing garbage or too big. */
+int gorilla_group_decode(const uint8_t *in, size_t len, GorillaHeader *h, uint32_t *k,
+                         float *out, size_t max);
 
 #endif

@@ -189,6 +189,16 @@ static inline int widths_get(BitR *r, Widths *t)
    by the caller). */
 uint64_t gorilla_code_plan(CodeHist *h, int long_form, Widths *w);
 
+/* ---- gorilla.c: header varints and the empty-slot runs, shared with gorilla_group.c --------- */
+
+size_t gorilla_uv_put(uint8_t *p, uint64_t v);                              /* LEB128 */
+int gorilla_uv_get(const uint8_t *p, size_t len, size_t *pos, uint64_t *v);  /* 0 or -1 */
+/* Runs of present/empty slots of V (NaN = empty), as gorilla.h lays them out: bytes, or 0 when
+   CAP is too small. */
+size_t gorilla_runs_write(const float *v, uint32_t count, uint8_t *out, size_t cap);
+/* Marks OUT: NAN for empty slots, 0 for present ones. Returns the present count or -1. */
+long gorilla_runs_read(const uint8_t *in, size_t len, size_t *pos, float *out, uint32_t count);
+
 /* ---- the integer modes (gorilla_num.c); each bit stream starts with its own parameters ------ */
 
 typedef struct IntPlan {
@@ -213,5 +223,15 @@ int gorilla_int_read(BitR *r, float *out, uint32_t count);
 size_t gorilla_ratio_plan(const float *v, uint32_t count, size_t limit, RatioPlan *p);
 void gorilla_ratio_write(const float *v, uint32_t count, const RatioPlan *p, BitW *w);
 int gorilla_ratio_read(BitR *r, float *out, uint32_t count);
+
+/* RATIO's arithmetic, shared with gorilla_group.c: the value of (B, T); whether the float of
+   bits X (value V) is such a value with denominator T (*B its numerator); its smallest
+   denominator up to 4,096 (0: none); the numerator the previous (B, PT) predicts at T. */
+#define RATIO_TMAX (1u << 20)       /* bound of t (checked when decoding) */
+#define RATIO_BMAX 2147483647.0     /* bound of |b| */
+float gorilla_ratio_value(int64_t b, int64_t t);
+int gorilla_ratio_fits(uint32_t x, double v, int64_t t, int64_t *b);
+uint32_t gorilla_ratio_den(float f);
+int64_t gorilla_ratio_predict(int64_t b, int64_t pt, int64_t t);
 
 #endif

@@ -201,28 +201,26 @@ int gorilla_int_read(BitR *r, float *out, uint32_t count)
 **   t code's escape) + the 32 bits of the float; an escape leaves the previous t and b as they
 **   were. The encoder keeps t steady: the previous t when it fits, else a neighbour, else a
 **   multiple of the value's smallest denominator (continued fractions) nearest to it. */
-#define RATIO_TMAX (1u << 20)       /* bound of t on the page (checked when decoding) */
 #define RATIO_SEARCH 4096u          /* largest smallest-denominator the encoder looks for:
                                        above ~2^12 nearly every float is such a ratio */
-#define RATIO_BMAX 2147483647.0
 #define RATIO_T0_VALUES 16u         /* t0 = the largest denominator of the first values */
 #define RATIO_PROBE 64u             /* plan: check the running cost every so many values */
 #define ESC_BITS (4u + 32u)
 
-static float ratio_value(int64_t b, int64_t t)
+float gorilla_ratio_value(int64_t b, int64_t t)
 {
     return (float)(100.0 * (double)b / (double)t);
 }
 
 /* B for denominator T when 100 * B / T gives back the float of bits X exactly. */
-static int ratio_fits(uint32_t x, double v, int64_t t, int64_t *b)
+int gorilla_ratio_fits(uint32_t x, double v, int64_t t, int64_t *b)
 {
     double m = v * (double)t * 0.01;          /* a guess of B; the check below decides */
     if (!(fabs(m) < RATIO_BMAX)) {
         return 0;
     }
     int64_t k = llrint(m);
-    if (fbits(ratio_value(k, t)) != x) {
+    if (fbits(gorilla_ratio_value(k, t)) != x) {
         return 0;
     }
     *b = k;
@@ -232,7 +230,7 @@ static int ratio_fits(uint32_t x, double v, int64_t t, int64_t *b)
 /* The smallest denominator (<= RATIO_SEARCH) of F, or 0: the first convergent of |F| / 100
    that fits, then the smallest semiconvergent before it that still fits (they approach it
    monotonically, so a binary search finds it). */
-static uint32_t ratio_den(float f)
+uint32_t gorilla_ratio_den(float f)
 {
     uint32_t x = fbits(f);
     double v = (double)f, y = fabs(v) / 100.0;
@@ -244,10 +242,10 @@ static uint32_t ratio_den(float f)
         }
         if (hi >= 1 || !q1) {
             int64_t qh = q1 ? hi * q1 + q0 : 1;
-            if (ratio_fits(x, v, qh, &b)) {
+            if (gorilla_ratio_fits(x, v, qh, &b)) {
                 while (q1 && lo < hi) {
                     int64_t mid = lo + (hi - lo) / 2;
-                    if (ratio_fits(x, v, mid * q1 + q0, &b)) {
+                    if (gorilla_ratio_fits(x, v, mid * q1 + q0, &b)) {
                         hi = mid;
                     } else {
                         lo = mid + 1;
@@ -275,10 +273,15 @@ typedef struct RatioState {
     int64_t t, b;
 } RatioState;
 
+int64_t gorilla_ratio_predict(int64_t b, int64_t pt, int64_t t)
+{
+    double p = (double)b * (double)t / (double)pt;
+    return fabs(p) < RATIO_BMAX ? llrint(p) : 0;
+}
+
 static int64_t ratio_predict(const RatioState *s, int64_t t)
 {
-    double p = (double)s->b * (double)t / (double)s->t;
-    return fabs(p) < RATIO_BMAX ? llrint(p) : 0;
+    return gorilla_ratio_predict(s->b, s->t, t);
 }
 
 /* The (t, b) the encoder codes F with, from state S; 0 when F goes raw. */
@@ -289,22 +292,22 @@ static int ratio_pick(float f, const RatioState *s, RatioState *o)
     double v = (double)f;
     for (unsigned k = 0; k < sizeof near; k++) {
         int64_t t = s->t + near[k];
-        if (t >= 1 && t <= (int64_t)RATIO_TMAX && ratio_fits(x, v, t, &o->b)) {
+        if (t >= 1 && t <= (int64_t)RATIO_TMAX && gorilla_ratio_fits(x, v, t, &o->b)) {
             o->t = t;
             return 1;
         }
     }
-    int64_t d = ratio_den(f);
+    int64_t d = gorilla_ratio_den(f);
     if (!d) {
         return 0;
     }
     int64_t m = llrint((double)s->t / (double)d);
     o->t = m > 1 && m * d <= (int64_t)RATIO_TMAX ? m * d : d;
-    if (ratio_fits(x, v, o->t, &o->b)) {
+    if (gorilla_ratio_fits(x, v, o->t, &o->b)) {
         return 1;
     }
     o->t = d;
-    return ratio_fits(x, v, d, &o->b);
+    return gorilla_ratio_fits(x, v, d, &o->b);
 }
 
 /* t0: the largest smallest-denominator among the first present values (0: none is a ratio). */
@@ -313,7 +316,7 @@ static uint32_t ratio_t0(const float *v, uint32_t count)
     uint32_t t0 = 0, seen = 0;
     for (uint32_t i = 0; i < count && seen < RATIO_T0_VALUES; i++) {
         if (v[i] == v[i]) {
-            uint32_t d = ratio_den(v[i]);
+            uint32_t d = gorilla_ratio_den(v[i]);
             t0 = d > t0 ? d : t0;
             seen++;
         }
@@ -415,7 +418,7 @@ int gorilla_ratio_read(BitR *r, float *out, uint32_t count)
         if (!(fabs((double)b) < RATIO_BMAX)) {
             return -1;
         }
-        out[i] = ratio_value(b, t);
+        out[i] = gorilla_ratio_value(b, t);
         s = (RatioState){t, b};
     }
     return br_done(r) ? 0 : -1;

@@ -91,6 +91,51 @@ static int hash_insert(StorageHost *h, StorageDim *d)
     return 0;
 }
 
+/* Room for one more chart in H's table of charts (one dim of each, open addressing by chart
+   id), so that chart_link cannot fail. 0 or -1 (memory). */
+static int chart_reserve(StorageHost *h)
+{
+    if (h->ncharts * 2 >= h->charts_cap) {
+        size_t cap = h->charts_cap ? h->charts_cap * 2 : 64;
+        StorageDim **tab = calloc(cap, sizeof *tab);
+        if (!tab) {
+            return -1;
+        }
+        for (size_t i = 0; i < h->charts_cap; i++) {
+            StorageDim *e = h->charts[i];
+            size_t k = e ? hash_ids(e->chart_id, "") & (cap - 1) : 0;
+            while (e && tab[k]) {
+                k = (k + 1) & (cap - 1);
+            }
+            if (e) {
+                tab[k] = e;
+            }
+        }
+        free(h->charts);
+        h->charts = tab;
+        h->charts_cap = cap;
+    }
+    return 0;
+}
+
+/* Link D into the ring of its chart's dims (the group pages are made of). */
+static void chart_link(StorageHost *h, StorageDim *d)
+{
+    size_t k = hash_ids(d->chart_id, "") & (h->charts_cap - 1);
+    while (h->charts[k] && strcmp(h->charts[k]->chart_id, d->chart_id) != 0) {
+        k = (k + 1) & (h->charts_cap - 1);
+    }
+    StorageDim *first = h->charts[k];
+    if (!first) {
+        h->charts[k] = d;
+        h->ncharts++;
+        d->sib = d;
+    } else {
+        d->sib = first->sib;
+        first->sib = d;
+    }
+}
+
 /* D answers to number NO from now on (its old number maps to nothing). 0 or -1 (memory). */
 int storage_dbe_set_no(StorageHost *h, StorageDim *d, uint32_t no)
 {
@@ -133,7 +178,7 @@ StorageDim *storage_dbe_dim_new(StorageHost *h, const char *chart_id, const char
     d->dim_id = ids + cl + 1;
     d->host = h;
     d->update_every = update_every < 1 ? 1 : update_every;
-    if (storage_dbe_set_no(h, d, no) != 0 || hash_insert(h, d) != 0) {
+    if (chart_reserve(h) != 0 || storage_dbe_set_no(h, d, no) != 0 || hash_insert(h, d) != 0) {
         if (d->no == no && no < h->nos && h->by_no[no] == d) {
             h->by_no[no] = NULL;
         }
@@ -141,6 +186,7 @@ StorageDim *storage_dbe_dim_new(StorageHost *h, const char *chart_id, const char
         free(d);
         return NULL;
     }
+    chart_link(h, d);
     return d;
 }
 
@@ -212,20 +258,112 @@ static int open_grow(StorageDim *d, uint32_t need)
     return 0;
 }
 
-/* Encode and write D's open page (if any) and index it; the open page is empty afterwards. */
-static void page_write(StorageDim *d)
+/* Encode and write D's open page and index it. */
+static void page_write_one(StorageDim *d)
 {
     StorageHost *h = d->host;
-    if (!d->open_n) {
-        return;
-    }
     GorillaPage p = {d->open_t, (uint32_t)d->update_every, d->open_n, d->open};
     size_t len = gorilla_encode(&p, h->wbuf + DBE_REC_HDR, gorilla_bound(DBE_PAGE_POINTS));
     DbePageRef r = {.first_t = d->open_t, .count = (uint16_t)d->open_n};
     if (len && storage_dbe_write(h, d->no, len, &r) == 0) {
         storage_dbe_index_add(d, &r);
     }
-    d->open_n = 0;
+}
+
+/* Whether K open pages M (one chart, the same slots) look like the rows of a percentage chart:
+   the first present row sums to 100. Cheap, so other charts skip the group encoder. */
+static int looks_like_rows(StorageDim **m, uint32_t k)
+{
+    for (uint32_t i = 0; i < m[0]->open_n; i++) {
+        if (m[0]->open[i] != m[0]->open[i]) {
+            continue;
+        }
+        double sum = 0;
+        for (uint32_t j = 0; j < k; j++) {
+            sum += m[j]->open[i];
+        }
+        return fabs(sum - 100.0) < 1e-3;
+    }
+    return 0;
+}
+
+/* Write the open pages M[0..K) as one group record when that is smaller than K page records:
+   1 when written (or lost to a write error, as a page would be), 0 when they go one by one. */
+static int group_write(StorageHost *h, StorageDim **m, uint32_t k)
+{
+    GorillaPage p[GORILLA_GROUP_MAX];
+    size_t pages = 0, head = 4 * (size_t)k;
+    if (!looks_like_rows(m, k)) {
+        return 0;
+    }
+    for (uint32_t j = 0; j < k; j++) {
+        p[j] = (GorillaPage){m[j]->open_t, (uint32_t)m[j]->update_every, m[j]->open_n,
+                             m[j]->open};
+        pages += DBE_REC_HDR + gorilla_encode(&p[j], h->rbuf, gorilla_bound(DBE_PAGE_POINTS));
+    }
+    if (pages <= DBE_REC_HDR + head) {
+        return 0;
+    }
+    uint8_t *out = h->wbuf + DBE_REC_HDR;
+    size_t len = gorilla_group_encode(p, k, pages - DBE_REC_HDR - head, out + head,
+                                      DBE_GROUP_MAX - head);
+    if (!len) {
+        return 0;
+    }
+    for (uint32_t j = 0; j < k; j++) {
+        put32(out + 4 * j, m[j]->no);
+    }
+    DbePageRef r = {.first_t = m[0]->open_t, .count = (uint16_t)m[0]->open_n};
+    if (storage_dbe_write_group(h, k, head + len, &r) == 0) {
+        for (uint32_t j = 0; j < k; j++) {
+            r.member = (uint8_t)j;
+            storage_dbe_index_add(m[j], &r);
+        }
+    }
+    return 1;
+}
+
+/*
+** Write D's open page (if any) together with the open pages of its chart that hold the same
+** slots: one group record when they are a percentage chart's rows and that is smaller, else a
+** page record each. Their open pages are empty afterwards.
+*/
+static void page_write(StorageDim *d)
+{
+    if (!d->open_n) {
+        return;
+    }
+    StorageDim *m[GORILLA_GROUP_MAX];
+    uint32_t k = 0;
+    m[k++] = d;
+    for (StorageDim *s = d->sib; s != d && k < GORILLA_GROUP_MAX; s = s->sib) {
+        if (s->open_n == d->open_n && s->open_t == d->open_t
+            && s->update_every == d->update_every) {
+            m[k++] = s;
+        }
+    }
+    if (k < 2 || !group_write(d->host, m, k)) {
+        for (uint32_t j = 0; j < k; j++) {
+            page_write_one(m[j]);
+        }
+    }
+    for (uint32_t j = 0; j < k; j++) {
+        m[j]->open_n = 0;
+    }
+}
+
+/* Whether a dim of D's chart is one slot short of D's full page (its value for D's last slot
+   is still to come in this round): D's page then waits for it, so that they are written
+   together. */
+static int sibling_pending(const StorageDim *d)
+{
+    for (const StorageDim *s = d->sib; s != d; s = s->sib) {
+        if (s->open_n == DBE_PAGE_POINTS - 1 && s->open_t == d->open_t
+            && s->update_every == d->update_every) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* ---- StorageOps ------------------------------------------------------------------------------ */
@@ -250,6 +388,8 @@ static void host_free(StorageHost *h)
     }
     storage_dbe_close_files(h);
     free(h->hash);
+    free(h->charts);
+    free(h->gdec);
     free(h->by_no);
     free(h->wbuf);
     free(h->rbuf);
@@ -283,8 +423,8 @@ static StorageHost *dbe_open_host(const StorageConfig *cfg)
     }
     uint64_t lim = storage_dbe_disk_budget() / 8;
     h->file_limit = lim < DBE_FILE_MIN ? DBE_FILE_MIN : lim > DBE_FILE_MAX ? DBE_FILE_MAX : lim;
-    h->wbuf = malloc(DBE_REC_HDR + gorilla_bound(DBE_PAGE_POINTS));
-    h->rbuf = malloc(DBE_REC_HDR + gorilla_bound(DBE_PAGE_POINTS));
+    h->wbuf = malloc(DBE_REC_HDR + DBE_GROUP_MAX);        /* > gorilla_bound(a page) */
+    h->rbuf = malloc(DBE_REC_HDR + DBE_GROUP_MAX);
     h->dec = malloc(DBE_PAGE_POINTS * sizeof *h->dec);
     if (!h->wbuf || !h->rbuf || !h->dec
         || !(h->disk = storage_dbe_disk_attach(cfg->data_dir ? cfg->data_dir : ".", h->dir))) {
@@ -374,8 +514,8 @@ static void dbe_append(StorageDim *d, int64_t t, double v)
     d->open_n = idx + 1;
     d->last_t = t;
     d->has_data = 1;
-    if (d->open_n == DBE_PAGE_POINTS) {
-        page_write(d);
+    if (d->open_n == DBE_PAGE_POINTS && !sibling_pending(d)) {
+        page_write(d);          /* a waiting one is written at its next append at the latest */
     }
 }
 
@@ -430,6 +570,13 @@ static size_t dbe_query(StorageDim *d, int64_t after, int64_t before, StoragePoi
         if (!storage_dbe_cache_fill(h->uid, r, &f) && storage_dbe_read(h, r, d) == 0) {
             storage_dbe_fill(&f, r->first_t, ue, h->dec, r->count);
             storage_dbe_cache_put(h->uid, r, ue, h->dec);
+            for (uint32_t j = 0; j < h->gdec_k; j++) {      /* a chart is queried together */
+                DbePageRef o = *r;
+                o.member = (uint8_t)j;
+                if (j != r->member) {
+                    storage_dbe_cache_put(h->uid, &o, ue, h->gdec + (size_t)j * r->count);
+                }
+            }
         }
     }
     if (d->open_n) {

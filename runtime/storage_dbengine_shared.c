@@ -314,6 +314,7 @@ uint64_t storage_dbe_disk_total(void)
 typedef struct CacheEnt {
     uint64_t uid;
     uint32_t fileno, offset;
+    uint32_t member;                /* of a group record (0 for a page record) */
     int64_t first_t, ue;
     uint32_t count;
     struct CacheEnt *hnext;         /* hash chain */
@@ -337,9 +338,11 @@ static size_t mem_budget(void)
     return (size_t)(mb > 0 ? mb : 32) << 20;
 }
 
-static size_t slot_of(uint64_t uid, uint32_t fileno, uint32_t offset, size_t cap)
+static size_t slot_of(uint64_t uid, uint32_t fileno, uint32_t offset, uint32_t member,
+                      size_t cap)
 {
-    uint64_t k = (uid * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)fileno << 32 | offset);
+    uint64_t k = (uid * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)fileno << 32 | offset)
+               ^ (uint64_t)member << 56;
     k ^= k >> 29;
     k *= 0xBF58476D1CE4E5B9ull;
     return (size_t)(k ^ (k >> 32)) & (cap - 1);
@@ -350,9 +353,9 @@ static CacheEnt **cache_find(uint64_t uid, const DbePageRef *r)
     if (!cache.cap) {
         return NULL;
     }
-    CacheEnt **pp = &cache.tab[slot_of(uid, r->fileno, r->offset, cache.cap)];
+    CacheEnt **pp = &cache.tab[slot_of(uid, r->fileno, r->offset, r->member, cache.cap)];
     while (*pp && !((*pp)->uid == uid && (*pp)->fileno == r->fileno
-                    && (*pp)->offset == r->offset)) {
+                    && (*pp)->offset == r->offset && (*pp)->member == r->member)) {
         pp = &(*pp)->hnext;
     }
     return *pp ? pp : NULL;
@@ -374,7 +377,8 @@ static void lru_front(CacheEnt *e)
 
 static void cache_remove(CacheEnt *e)
 {
-    CacheEnt **pp = cache_find(e->uid, &(DbePageRef){.fileno = e->fileno, .offset = e->offset});
+    CacheEnt **pp = cache_find(e->uid, &(DbePageRef){.fileno = e->fileno, .offset = e->offset,
+                                                      .member = (uint8_t)e->member});
     if (pp) {
         *pp = e->hnext;
     }
@@ -443,7 +447,7 @@ void storage_dbe_cache_put(uint64_t uid, const DbePageRef *r, int64_t ue, const 
         for (size_t i = 0; tab && i < cache.cap; i++) {
             for (CacheEnt *e = cache.tab[i], *nx; e; e = nx) {
                 nx = e->hnext;
-                CacheEnt **slot = &tab[slot_of(e->uid, e->fileno, e->offset, cap)];
+                CacheEnt **slot = &tab[slot_of(e->uid, e->fileno, e->offset, e->member, cap)];
                 e->hnext = *slot;
                 *slot = e;
             }
@@ -460,9 +464,11 @@ void storage_dbe_cache_put(uint64_t uid, const DbePageRef *r, int64_t ue, const 
                                                                                  : NULL;
         if (e) {
             *e = (CacheEnt){.uid = uid, .fileno = r->fileno, .offset = r->offset,
-                            .first_t = r->first_t, .ue = ue, .count = r->count};
+                            .member = r->member, .first_t = r->first_t, .ue = ue,
+                            .count = r->count};
             memcpy(e->v, v, r->count * sizeof(float));
-            CacheEnt **slot = &cache.tab[slot_of(uid, r->fileno, r->offset, cache.cap)];
+            CacheEnt **slot = &cache.tab[slot_of(uid, r->fileno, r->offset, r->member,
+                                                 cache.cap)];
             e->hnext = *slot;
             *slot = e;
             lru_front(e);

@@ -294,42 +294,47 @@ static void set_version(const char *path, uint32_t version)
     fclose(f);
 }
 
-/* Data file versions: 1 (before the RATIO page mode) is read but never appended to; a version
-   newer than this build's is refused with a log line and left in place. */
+/* Data file versions: 1 (before the RATIO page mode) and 2 (before group records) are read but
+   never appended to; a version newer than this build's is refused with a log line and left in
+   place. */
 static void test_versions(void **state)
 {
     (void)state;
     char *root = testutil_temp_dir("dbe_ver");
-    struct stat before, after;
     testutil_log_to(root);
-    make_data(root, "v1");
-    set_version(storage_testutil_dbe_file(root, "v1", 1), 1);
-    assert_int_equal(verify_data(root, "v1"), 0);
-    assert_int_equal(stat(storage_testutil_dbe_file(root, "v1", 1), &before), 0);
-    StorageHost *h = open_db(root, "v1");
-    StorageDim *a = db->create_dim(h, "c", "a", 1);
-    const int64_t t1 = CT0 + CPAGES * (int64_t)DBE_PAGE_POINTS;
-    for (int64_t t = t1; t < t1 + DBE_PAGE_POINTS; t++) {
-        db->append(a, t, storage_testutil_series(2, t));
+    for (uint32_t v = 1; v < DBE_VERSION; v++) {
+        struct stat before, after;
+        char name[8];
+        snprintf(name, sizeof name, "v%u", v);
+        make_data(root, name);
+        set_version(storage_testutil_dbe_file(root, name, 1), v);
+        assert_int_equal(verify_data(root, name), 0);
+        assert_int_equal(stat(storage_testutil_dbe_file(root, name, 1), &before), 0);
+        StorageHost *h = open_db(root, name);
+        StorageDim *a = db->create_dim(h, "c", "a", 1);
+        const int64_t t1 = CT0 + CPAGES * (int64_t)DBE_PAGE_POINTS;
+        for (int64_t t = t1; t < t1 + DBE_PAGE_POINTS; t++) {
+            db->append(a, t, storage_testutil_series(2, t));
+        }
+        db->close_host(h);
+        assert_int_equal(stat(storage_testutil_dbe_file(root, name, 1), &after), 0);
+        assert_int_equal(after.st_size, before.st_size);
+        assert_int_equal(access(storage_testutil_dbe_file(root, name, 2), F_OK), 0);
+        h = open_db(root, name);
+        a = db->create_dim(h, "c", "a", 1);
+        StoragePoint p[2];
+        assert_int_equal(db->query(a, t1 - 1, t1, p, 2), 2);      /* across the two files */
+        assert_true((float)p[0].v == (float)storage_testutil_series(2, t1 - 1)
+                    && (float)p[1].v == (float)storage_testutil_series(2, t1));
+        db->close_host(h);
+        assert_false(testutil_log_has("ERROR"));
     }
-    db->close_host(h);
-    assert_int_equal(stat(storage_testutil_dbe_file(root, "v1", 1), &after), 0);
-    assert_int_equal(after.st_size, before.st_size);
-    assert_int_equal(access(storage_testutil_dbe_file(root, "v1", 2), F_OK), 0);
-    h = open_db(root, "v1");
-    a = db->create_dim(h, "c", "a", 1);
-    StoragePoint p[2];
-    assert_int_equal(db->query(a, t1 - 1, t1, p, 2), 2);      /* across the two files */
-    assert_true((float)p[0].v == (float)storage_testutil_series(2, t1 - 1)
-                && (float)p[1].v == (float)storage_testutil_series(2, t1));
-    db->close_host(h);
-    assert_false(testutil_log_has("ERROR"));
 
-    make_data(root, "v3");
-    set_version(storage_testutil_dbe_file(root, "v3", 1), DBE_VERSION + 1);
-    assert_int_equal(verify_data(root, "v3"), 2 * CPAGES * DBE_PAGE_POINTS);
-    assert_true(testutil_log_has("data file version 3, this streamd reads 1 to 2; file ignored"));
-    assert_int_equal(access(storage_testutil_dbe_file(root, "v3", 1), F_OK), 0);
+    make_data(root, "v4");
+    set_version(storage_testutil_dbe_file(root, "v4", 1), DBE_VERSION + 1);
+    assert_int_equal(verify_data(root, "v4"), 2 * CPAGES * DBE_PAGE_POINTS);
+    assert_true(testutil_log_has("data file version 4, this streamd reads 1 to 3; file ignored"));
+    assert_int_equal(access(storage_testutil_dbe_file(root, "v4", 1), F_OK), 0);
     log_open(NULL);
     testutil_rm_tree(root);
     free(root);

@@ -1,0 +1,235 @@
+/*
+** test_storage_dbengine_group.c - cmocka tests for the dbengine's group records (the pages of a
+** percentage chart written together, runtime/storage_dbengine.c and gorilla_group.c): a CPU-like
+** chart is stored as group records and answers every query exactly as ram does, before and
+** after a restart, in less space than the same rows on a chart that is not grouped; a chart
+** that is no percentages, dims appended one after the other, and a dim that stops in the middle
+** of a page still give the right answers; a flipped byte in a group record loses that group's
+** slots in every member (logged), nothing else.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+#include "storage_dbengine.h"
+#include "storage_testutil.h"
+#include "testutil.h"
+
+#define DIMS 8
+#define T0 1700000000
+#define SLOTS (2 * DBE_PAGE_POINTS + 300)
+
+static const StorageOps *const db = &storage_dbengine_ops;
+static const StorageOps *const ram = &storage_ram_ops;
+
+/* Row T of a CPU-like chart: DIMS percentages of one total (the last two dims stay 0). */
+static void cpu_row(int64_t t, double *v)
+{
+    int64_t total = 198 + storage_testutil_mix((uint64_t)t) % 5, left = total, b[DIMS];
+    for (int j = 1; j < DIMS; j++) {
+        b[j] = j >= DIMS - 2 ? 0
+                             : storage_testutil_mix((uint64_t)t * 31 + (uint64_t)j) % (left / 4 + 1);
+        left -= b[j];
+    }
+    b[0] = left;
+    for (int j = 0; j < DIMS; j++) {
+        v[j] = 100.0 * (double)b[j] / (double)total;
+    }
+}
+
+typedef struct Chart {
+    StorageDim *r[DIMS], *d[DIMS];
+} Chart;
+
+static void chart_create(StorageHost *rh, StorageHost *dh, const char *id, Chart *c)
+{
+    for (int j = 0; j < DIMS; j++) {
+        char dim[8];
+        snprintf(dim, sizeof dim, "d%d", j);
+        c->r[j] = rh ? ram->create_dim(rh, id, dim, 1) : NULL;
+        c->d[j] = db->create_dim(dh, id, dim, 1);
+    }
+}
+
+/* Rows [FROM, TO) into both engines, slot by slot as a collector stores a chart; SCALE 1 gives
+   percentages, another scale the same rows as a chart that is not grouped. Dim STOP (-1: none)
+   gets no values from slot STOP_AT on. */
+static void feed(Chart *c, int64_t from, int64_t to, double scale, int stop, int64_t stop_at)
+{
+    double v[DIMS];
+    for (int64_t t = from; t < to; t++) {
+        cpu_row(t, v);
+        for (int j = 0; j < DIMS; j++) {
+            if (j == stop && t >= stop_at) {
+                continue;
+            }
+            if (c->r[j]) {
+                ram->append(c->r[j], t, v[j] * scale);
+            }
+            db->append(c->d[j], t, v[j] * scale);
+        }
+    }
+}
+
+static void same_as_ram(Chart *c)
+{
+    for (int j = 0; j < DIMS; j++) {
+        TESTUTIL_ASSERT_NO_REASON(storage_testutil_diff(ram, c->r[j], db, c->d[j]));
+    }
+}
+
+/* How often the 4 bytes MAGIC occur in the file PATH (a record's magic, by far most likely). */
+static int count_magic(const char *path, const char *magic)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static uint8_t b[1 << 20];
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    int count = 0;
+    for (size_t i = 0; i + 4 <= n; i++) {
+        count += memcmp(b + i, magic, 4) == 0;
+    }
+    return count;
+}
+
+static void test_group_records(void **state)
+{
+    StorageFixture *fx = *state;
+    testutil_log_to(fx->dir);
+    StorageHost *rh = storage_testutil_open(ram, SLOTS + DBE_PAGE_POINTS, NULL, "r");
+    StorageHost *dh = storage_testutil_open(db, 5, fx->dir, "g");
+    StorageHost *ph = storage_testutil_open(db, 5, fx->dir, "p");
+    Chart cpu, plain;
+    chart_create(rh, dh, "system.cpu", &cpu);
+    chart_create(NULL, ph, "system.cpu", &plain);
+    feed(&cpu, T0, T0 + SLOTS, 1.0, -1, 0);
+    feed(&plain, T0, T0 + SLOTS, 0.5, -1, 0);       /* halves: rows of 50, never grouped */
+    same_as_ram(&cpu);
+    db->close_host(dh);
+    db->close_host(ph);
+    /* 2 full pages of 8 members as 2 group records; the open 300 slots at close: a third */
+    const char *path = storage_testutil_dbe_file(fx->dir, "g", 1);
+    assert_int_equal(count_magic(path, "SCGR"), 3);
+    assert_int_equal(count_magic(path, "SCPG"), 0);
+    assert_int_equal(count_magic(storage_testutil_dbe_file(fx->dir, "p", 1), "SCGR"), 0);
+    uint64_t g = storage_testutil_dbe_bytes(fx->dir, "g", NULL, NULL);
+    uint64_t p = storage_testutil_dbe_bytes(fx->dir, "p", NULL, NULL);
+    printf("  %d dims x %d slots: grouped %llu bytes, one page each %llu bytes\n", DIMS, SLOTS,
+           (unsigned long long)g, (unsigned long long)p);
+    assert_true(g < p * 3 / 4);
+    dh = storage_testutil_open(db, 5, fx->dir, "g");
+    chart_create(NULL, dh, "system.cpu", &plain);
+    for (int j = 0; j < DIMS; j++) {
+        cpu.d[j] = plain.d[j];
+    }
+    same_as_ram(&cpu);                              /* after the restart, from the files */
+    feed(&cpu, T0 + SLOTS, T0 + SLOTS + DBE_PAGE_POINTS, 1.0, -1, 0);
+    same_as_ram(&cpu);
+    db->close_host(dh);
+    ram->close_host(rh);
+    assert_false(testutil_log_has("ERROR"));
+}
+
+/* Dims fed one after the other (each page fills while the others are empty), and a dim that
+   stops one slot short of a full page (the others wait for it, then go without it). */
+static void test_feed_orders(void **state)
+{
+    StorageFixture *fx = *state;
+    testutil_log_to(fx->dir);
+    StorageHost *rh = storage_testutil_open(ram, SLOTS, NULL, "r");
+    StorageHost *dh = storage_testutil_open(db, 5, fx->dir, "o");
+    Chart a, b;
+    chart_create(rh, dh, "a", &a);
+    chart_create(rh, dh, "b", &b);
+    double v[DIMS];
+    for (int j = 0; j < DIMS; j++) {
+        for (int64_t t = T0; t < T0 + SLOTS; t++) {
+            cpu_row(t, v);
+            ram->append(a.r[j], t, v[j]);
+            db->append(a.d[j], t, v[j]);
+        }
+    }
+    feed(&b, T0, T0 + SLOTS, 1.0, 3, T0 + DBE_PAGE_POINTS - 1);
+    same_as_ram(&a);
+    same_as_ram(&b);
+    db->close_host(dh);
+    dh = storage_testutil_open(db, 5, fx->dir, "o");
+    Chart a2, b2;
+    chart_create(NULL, dh, "a", &a2);
+    chart_create(NULL, dh, "b", &b2);
+    for (int j = 0; j < DIMS; j++) {
+        a.d[j] = a2.d[j];
+        b.d[j] = b2.d[j];
+    }
+    same_as_ram(&a);
+    same_as_ram(&b);
+    db->close_host(dh);
+    ram->close_host(rh);
+    assert_false(testutil_log_has("ERROR"));
+}
+
+/* A flipped byte inside the first group record: at the next start its slots read as empty in
+   every member (one log line), the next group and the other chart are intact. */
+static void test_group_corruption(void **state)
+{
+    StorageFixture *fx = *state;
+    testutil_log_to(fx->dir);
+    StorageHost *dh = storage_testutil_open(db, 5, fx->dir, "c");
+    Chart cpu;
+    chart_create(NULL, dh, "system.cpu", &cpu);
+    StorageDim *other = db->create_dim(dh, "other", "x", 1);
+    feed(&cpu, T0, T0 + 2 * DBE_PAGE_POINTS, 1.0, -1, 0);
+    for (int64_t t = T0; t < T0 + 2 * DBE_PAGE_POINTS; t++) {
+        db->append(other, t, storage_testutil_series(1, t));
+    }
+    db->close_host(dh);
+    const char *path = storage_testutil_dbe_file(fx->dir, "c", 1);
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, DBE_FILE_HDR + DBE_REC_HDR + 4 * DIMS + 40, SEEK_SET), 0);
+    int c = fgetc(f);
+    assert_int_equal(fseek(f, -1, SEEK_CUR), 0);
+    fputc(c ^ 0x10, f);
+    fclose(f);
+    dh = storage_testutil_open(db, 5, fx->dir, "c");
+    chart_create(NULL, dh, "system.cpu", &cpu);
+    other = db->create_dim(dh, "other", "x", 1);
+    assert_true(testutil_log_has("checksum mismatch"));
+    StoragePoint pt[2 * DBE_PAGE_POINTS];
+    double v[DIMS];
+    for (int j = 0; j < DIMS; j++) {
+        size_t n = db->query(cpu.d[j], T0, T0 + 2 * DBE_PAGE_POINTS - 1, pt, 2 * DBE_PAGE_POINTS);
+        assert_int_equal(n, DBE_PAGE_POINTS);       /* the first page is gone */
+        for (size_t i = 0; i < n; i++) {
+            cpu_row(pt[i].t, v);
+            assert_true(pt[i].t == T0 + DBE_PAGE_POINTS + (int64_t)i
+                        && (float)pt[i].v == (float)v[j]);
+        }
+    }
+    size_t n = db->query(other, T0, T0 + 2 * DBE_PAGE_POINTS - 1, pt, 2 * DBE_PAGE_POINTS);
+    assert_int_equal(n, 2 * DBE_PAGE_POINTS);
+    assert_true((float)pt[5].v == (float)storage_testutil_series(1, pt[5].t));
+    db->close_host(dh);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_group_records, storage_testutil_setup,
+                                        storage_testutil_teardown),
+        cmocka_unit_test_setup_teardown(test_feed_orders, storage_testutil_setup,
+                                        storage_testutil_teardown),
+        cmocka_unit_test_setup_teardown(test_group_corruption, storage_testutil_setup,
+                                        storage_testutil_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
