@@ -292,22 +292,26 @@ static int looks_like_rows(StorageDim **m, uint32_t k)
 static int group_write(StorageHost *h, StorageDim **m, uint32_t k)
 {
     GorillaPage p[GORILLA_GROUP_MAX];
-    size_t pages = 0, head = 4 * (size_t)k;
+    size_t head = 4 * (size_t)k, pages = 0;
+    uint8_t *out = h->wbuf + DBE_REC_HDR;
     if (!looks_like_rows(m, k)) {
         return 0;
     }
     for (uint32_t j = 0; j < k; j++) {
         p[j] = (GorillaPage){m[j]->open_t, (uint32_t)m[j]->update_every, m[j]->open_n,
                              m[j]->open};
-        pages += DBE_REC_HDR + gorilla_encode(&p[j], h->rbuf, gorilla_bound(DBE_PAGE_POINTS));
     }
-    if (pages <= DBE_REC_HDR + head) {
-        return 0;
-    }
-    uint8_t *out = h->wbuf + DBE_REC_HDR;
-    size_t len = gorilla_group_encode(p, k, pages - DBE_REC_HDR - head, out + head,
+    size_t len = gorilla_group_encode(p, k, DBE_GROUP_MAX - head + 1, out + head,
                                       DBE_GROUP_MAX - head);
     if (!len) {
+        return 0;
+    }
+    /* the pages one by one, only as far as it takes to know they are bigger */
+    size_t group = DBE_REC_HDR + head + len;
+    for (uint32_t j = 0; j < k && pages <= group; j++) {
+        pages += DBE_REC_HDR + gorilla_encode(&p[j], h->rbuf, gorilla_bound(DBE_PAGE_POINTS));
+    }
+    if (pages <= group) {
         return 0;
     }
     for (uint32_t j = 0; j < k; j++) {

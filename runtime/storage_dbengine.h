@@ -116,7 +116,8 @@ struct StorageHost {
     uint8_t *wbuf;                  /* record header + encoded page */
     uint8_t *rbuf;
     float *dec;                     /* one decoded page */
-    float *gdec;                    /* a decoded group (GORILLA_GROUP_MAX pages; on first use) */
+    float *gdec;                    /* a decoded group (grown to the largest read) */
+    size_t gdec_cap;                /* floats */
     uint32_t gdec_k;                /* members in gdec after a group read */
 };
 

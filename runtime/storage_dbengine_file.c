@@ -179,16 +179,22 @@ static const char *group_read(StorageHost *h, const uint8_t *b, const DbePageRef
 {
     uint32_t k = get32(b + 4), len = r->len;
     GorillaHeader gh;
-    if (k < 2 || k > GORILLA_GROUP_MAX || r->member >= k || len < 4 * k
+    if (k < 2 || k > GORILLA_GROUP_MAX || r->member >= k || len <= 4 * k
         || get32(b + DBE_REC_HDR + 4 * r->member) != d->no) {
         return "bad group header";
     }
-    if (!h->gdec && !(h->gdec = malloc(GORILLA_GROUP_MAX * DBE_PAGE_POINTS * sizeof(float)))) {
-        return "out of memory";
+    size_t need = (size_t)k * r->count;         /* what a well-formed record decodes to */
+    if (need > h->gdec_cap) {
+        float *g = realloc(h->gdec, need * sizeof *g);
+        if (!g) {
+            return "out of memory";
+        }
+        h->gdec = g;
+        h->gdec_cap = need;
     }
     uint32_t got;
     if (gorilla_group_decode(b + DBE_REC_HDR + 4 * k, len - 4 * k, &gh, &got, h->gdec,
-                             GORILLA_GROUP_MAX * DBE_PAGE_POINTS) != 0
+                             h->gdec_cap) != 0
         || got != k || gh.first_t != r->first_t || gh.count != r->count
         || gh.update_every != (uint32_t)d->update_every) {
         return "undecodable group";
