@@ -5,7 +5,8 @@
 ** after a restart, in less space than the same rows on a chart that is not grouped; a chart
 ** that is no percentages, dims appended one after the other, and a dim that stops in the middle
 ** of a page still give the right answers; a flipped byte in a group record loses that group's
-** slots in every member (logged), nothing else.
+** slots in every member (logged), nothing else; a group record torn at the end of the file is
+** truncated at the next start.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -219,6 +221,54 @@ static void test_group_corruption(void **state)
     assert_int_equal(n, 2 * DBE_PAGE_POINTS);
     assert_true((float)pt[5].v == (float)storage_testutil_series(1, pt[5].t));
     db->close_host(dh);
+
+}
+
+/* The offset of the second occurrence of MAGIC in the file PATH (0: none). */
+static long second_magic(const char *path, const char *magic)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static uint8_t b[1 << 20];
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    for (size_t i = 0, seen = 0; i + 4 <= n; i++) {
+        if (memcmp(b + i, magic, 4) == 0 && ++seen == 2) {
+            return (long)i;
+        }
+    }
+    return 0;
+}
+
+/* A group record cut short at the end of the file (kill -9 in the middle of its write): the
+   next start truncates it with a log line; the group before it reads back intact. */
+static void test_group_torn(void **state)
+{
+    StorageFixture *fx = *state;
+    testutil_log_to(fx->dir);
+    StorageHost *dh = storage_testutil_open(db, 5, fx->dir, "t");
+    Chart cpu;
+    chart_create(NULL, dh, "system.cpu", &cpu);
+    feed(&cpu, T0, T0 + 2 * DBE_PAGE_POINTS, 1.0, -1, 0);
+    db->close_host(dh);
+    const char *path = storage_testutil_dbe_file(fx->dir, "t", 1);
+    long at = second_magic(path, "SCGR");
+    assert_true(at > DBE_FILE_HDR);
+    assert_int_equal(truncate(path, at + 30), 0);
+    dh = storage_testutil_open(db, 5, fx->dir, "t");
+    chart_create(NULL, dh, "system.cpu", &cpu);
+    assert_true(testutil_log_has("torn tail"));
+    static StoragePoint pt[2 * DBE_PAGE_POINTS];
+    double v[DIMS];
+    for (int j = 0; j < DIMS; j++) {
+        size_t n = db->query(cpu.d[j], T0, T0 + 2 * DBE_PAGE_POINTS - 1, pt, 2 * DBE_PAGE_POINTS);
+        assert_int_equal(n, DBE_PAGE_POINTS);
+        for (size_t i = 0; i < n; i++) {
+            cpu_row(pt[i].t, v);
+            assert_true(pt[i].t == T0 + (int64_t)i && (float)pt[i].v == (float)v[j]);
+        }
+    }
+    db->close_host(dh);
 }
 
 int main(void)
@@ -229,6 +279,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_feed_orders, storage_testutil_setup,
                                         storage_testutil_teardown),
         cmocka_unit_test_setup_teardown(test_group_corruption, storage_testutil_setup,
+                                        storage_testutil_teardown),
+        cmocka_unit_test_setup_teardown(test_group_torn, storage_testutil_setup,
                                         storage_testutil_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
