@@ -316,7 +316,11 @@ static int group_read(BitR *r, const uint8_t *zero, uint32_t k, uint32_t implied
         int64_t t = pt + unzz(code_get(r, wt, &esc));
         if (esc) {
             for (uint32_t j = 0; j < k; j++) {
-                out[(size_t)j * count + i] = zero[j] ? 0.0f : bitsf(br_get(r, 32));
+                uint32_t x = zero[j] ? 0 : br_get(r, 32);
+                if ((x & 0x7fffffffu) > 0x7f800000u) {
+                    return -1;      /* a NaN would empty one member's slot, not all of them */
+                }
+                out[(size_t)j * count + i] = bitsf(x);
             }
             continue;
         }
