@@ -45,8 +45,18 @@
 **   [flags bit 0]  the runs, as above
 **   a bit stream: u8 At, Bt, Ct, u8 Ab, Bb, Cb, 5 bits L + L bits t0, then per present row the
 **   code of zigzag(t - previous t) (no long form), where '1111' means "raw": 32 float bits of
-**   every non-zero member follow and the previous t and b stay; else, for each non-zero member
-**   but the implied one, the code of zigzag(b_j - llrint(previous b_j * t / previous t)).
+**   every non-zero member follow (never a NaN) and the previous t and b stay; else, for each
+**   non-zero member but the implied one, the code of zigzag(b_j - llrint(previous b_j * t /
+**   previous t)).
+** A constant-sum group page (same file format) holds K pages whose values are all integer keys
+** at one of INT's scales (key = v * scale, read back bit-identical) adding up to the same S in
+** every row (a stacked chart of a fixed total, e.g. system.ram):
+**   u8  0x90 | flags; then the same header, implied member and zero mask as above
+**   u8  the scale index (0..11) | uv zigzag(S) (|S| < 2^40)
+**   [flags bit 0]  the runs
+**   a bit stream: u8 A, B, C, then per present row, for each non-zero member but the implied
+**   one, INT's code (with its long form) of zigzag(key - previous key of that member, from 0);
+**   the implied member's key is S minus the others'.
 */
 #ifndef STREAMC_GORILLA_H
 #define STREAMC_GORILLA_H
@@ -90,13 +100,15 @@ int gorilla_peek(const uint8_t *in, size_t len, GorillaHeader *h);
 int gorilla_decode(const uint8_t *in, size_t len, GorillaHeader *h, float *out, uint32_t max);
 
 /* Encode the K pages P[0..K) (one first_t, update_every, count and set of empty slots) as one
-   group page into OUT (CAP bytes). Returns its bytes, or 0 when the pages are no percentages of
-   one row (rows that are not, up to 1 in 32, are kept raw), differ in shape, or the group would
-   not be below LIMIT bytes (the caller's cost of writing them one by one). */
+   group page into OUT (CAP bytes). Returns its bytes, or 0 when the pages are neither
+   percentages of one row (rows that are not, up to 1 in 32, are kept raw) nor of a constant
+   sum, differ in shape, or the group would not be below LIMIT bytes (the caller's cost of
+   writing them one by one). */
 size_t gorilla_group_encode(const GorillaPage *p, uint32_t k, size_t limit, uint8_t *out,
                             size_t cap);
 
-/* The header of a group page (*H, mode GORILLA_RATIO) and its member count *K. 0, or -1. */
+/* The header of a group page (*H; mode GORILLA_RATIO for percentages, GORILLA_INT for a
+   constant sum) and its member count *K. 0, or -1. */
 int gorilla_group_peek(const uint8_t *in, size_t len, GorillaHeader *h, uint32_t *k);
 
 /* Decode a group page: slot i of member j into OUT[j * h->count + i] (NAN = empty). MAX is

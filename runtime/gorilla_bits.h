@@ -212,6 +212,12 @@ typedef struct RatioPlan {
     Widths wt, wb;                  /* codes of denominator deltas and numerator residuals */
 } RatioPlan;
 
+/* INT's scales (a key is v * scale) and the bound of a key's magnitude; shared with the SUM
+   groups of gorilla_group.c. */
+#define GORILLA_INT_SCALES 12u
+#define INT_LIMIT 2147483648.0      /* |v * scale| below 2^31: deltas fit 33 bits */
+extern const double gorilla_int_scales[GORILLA_INT_SCALES];
+
 /* Bytes of the INT mode's stream for the present values of V[0..COUNT) with its best key (*P:
    an exact scale, else the float bits), or SIZE_MAX when neither is below LIMIT bytes. */
 size_t gorilla_int_plan(const float *v, uint32_t count, size_t limit, IntPlan *p);

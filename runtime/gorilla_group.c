@@ -4,9 +4,11 @@
 ** /proc CPU charts) store every dimension of a row as 100 * b_j / t, where the b_j are the
 ** row's counter deltas and t is their sum. Coded one dimension at a time (the RATIO mode),
 ** each page carries its own copy of t and every dimension its numerator; coded as a group, t
-** travels once and the largest dimension costs nothing (its b is t minus the others). A group
-** page exists only when that structure holds (the encoder checks every value, exactly);
-** otherwise the caller writes ordinary pages. Pure functions like gorilla.c.
+** travels once and the largest dimension costs nothing (its b is t minus the others). The
+** same for a chart whose dimensions add up to a constant (Netdata's and streamd's system.ram:
+** free + used + cached + buffers = MemTotal): one dimension is that constant minus the others.
+** A group page exists only when one of these structures holds (the encoder checks every
+** value, exactly); otherwise the caller writes ordinary pages. Pure functions like gorilla.c.
 */
 #include "gorilla.h"
 
@@ -16,6 +18,8 @@
 #include "gorilla_bits.h"
 
 #define GROUP_BYTE 0x80u            /* first byte: 0x80 | flags; a page's is mode << 4 <= 0x50 */
+#define SUM_BYTE 0x90u              /* a constant-sum group: 0x90 | flags */
+#define SUM_MAX 1099511627776.0     /* 2^40 > 64 keys below 2^31: bound of the constant */
 #define ESCAPE_SHARE 32u            /* give up when more than 1 / 32 of the rows escape */
 #define NEAR_STEPS 3                /* multiples of the row's denominator tried each side */
 
@@ -237,29 +241,193 @@ static int group_shape(Group *g, uint32_t *present)
     return *present ? 0 : -1;
 }
 
+/* ---- constant-sum groups --------------------------------------------------------------------- */
+
+typedef struct SumPlan {
+    unsigned si;                    /* the scale of every key (gorilla_int_scales) */
+    int64_t sum;                    /* of every row's keys */
+    uint32_t implied;
+    Widths w;
+    uint64_t bits;
+} SumPlan;
+
+static int64_t sum_key(float v, double scale)
+{
+    return llrint((double)v * scale);
+}
+
+/* Whether every present value of every non-zero member is an integer key below 2^31 at SCALE
+   that reads back bit-identical, and every row's keys add up to the same *SUM. */
+static int sum_fits(const Group *g, double scale, int64_t *sum)
+{
+    const float *v0 = g->p[0].v;
+    int have = 0;
+    for (uint32_t i = 0; i < g->p[0].count; i++) {
+        if (v0[i] != v0[i]) {
+            continue;
+        }
+        int64_t row = 0;
+        for (uint32_t j = 0; j < g->k; j++) {
+            float v = g->p[j].v[i];
+            double m = (double)v * scale;
+            if (g->zero[j]) {
+                continue;
+            }
+            if (!(fabs(m) < INT_LIMIT - 1)
+                || fbits((float)((double)sum_key(v, scale) / scale)) != fbits(v)) {
+                return 0;
+            }
+            row += sum_key(v, scale);
+        }
+        if (have && row != *sum) {
+            return 0;
+        }
+        *sum = row;
+        have = 1;
+    }
+    return have;
+}
+
+/* The first scale under which the group is a constant sum, the implied member (the one whose
+   key deltas cost most) and the cost of the others. 0, or -1 when it is no such group. */
+static int sum_plan(const Group *g, SumPlan *sp)
+{
+    unsigned si = 0;
+    while (si < GORILLA_INT_SCALES && !sum_fits(g, gorilla_int_scales[si], &sp->sum)) {
+        si++;
+    }
+    if (si == GORILLA_INT_SCALES) {
+        return -1;
+    }
+    sp->si = si;
+    double scale = gorilla_int_scales[si];
+    CodeHist hb[GORILLA_GROUP_MAX];
+    uint64_t cost[GORILLA_GROUP_MAX] = {0};
+    memset(hb, 0, g->k * sizeof hb[0]);
+    sp->implied = g->k;
+    for (uint32_t j = 0; j < g->k; j++) {
+        int64_t prev = 0;
+        for (uint32_t i = 0; !g->zero[j] && i < g->p[0].count; i++) {
+            float v = g->p[j].v[i];
+            if (v == v) {
+                uint64_t z = zz(sum_key(v, scale) - prev);
+                code_count(&hb[j], z);
+                cost[j] += code_floor(z);
+                prev = sum_key(v, scale);
+            }
+        }
+        if (!g->zero[j] && (sp->implied == g->k || cost[j] > cost[sp->implied])) {
+            sp->implied = j;
+        }
+    }
+    if (sp->implied == g->k) {
+        return -1;
+    }
+    CodeHist all = {{0}};
+    for (uint32_t j = 0; j < g->k; j++) {
+        for (unsigned l = 0; j != sp->implied && !g->zero[j] && l < CODE_HIST; l++) {
+            all.cum[l] += hb[j].cum[l];
+        }
+    }
+    sp->bits = 3 * 8 + gorilla_code_plan(&all, 1, &sp->w);
+    return 0;
+}
+
+static void sum_write(const Group *g, const SumPlan *sp, BitW *w)
+{
+    int64_t prev[GORILLA_GROUP_MAX] = {0};
+    double scale = gorilla_int_scales[sp->si];
+    widths_put(w, sp->w);
+    for (uint32_t i = 0; i < g->p[0].count; i++) {
+        if (g->p[0].v[i] != g->p[0].v[i]) {
+            continue;
+        }
+        for (uint32_t j = 0; j < g->k; j++) {
+            if (!g->zero[j] && j != sp->implied) {
+                int64_t key = sum_key(g->p[j].v[i], scale);
+                code_put(w, sp->w, zz(key - prev[j]));
+                prev[j] = key;
+            }
+        }
+    }
+    bw_end(w);
+}
+
+static int sum_read(BitR *r, const uint8_t *zero, uint32_t k, uint32_t implied, unsigned si,
+                    int64_t sum, float *out, uint32_t count)
+{
+    Widths w;
+    int64_t key[GORILLA_GROUP_MAX] = {0};
+    double scale = gorilla_int_scales[si];
+    if (widths_get(r, &w)) {
+        return -1;
+    }
+    for (uint32_t i = 0; i < count && !r->bad; i++) {
+        if (out[i] != out[i]) {
+            continue;
+        }
+        int64_t rest = sum;
+        for (uint32_t j = 0; j < k; j++) {
+            if (!zero[j] && j != implied) {
+                key[j] += unzz(code_get(r, w, NULL));
+                if (!(fabs((double)key[j]) < INT_LIMIT)) {
+                    return -1;
+                }
+                rest -= key[j];
+            }
+        }
+        if (!(fabs((double)rest) < INT_LIMIT)) {
+            return -1;
+        }
+        key[implied] = rest;
+        for (uint32_t j = 0; j < k; j++) {
+            out[(size_t)j * count + i] = zero[j] ? 0.0f : (float)((double)key[j] / scale);
+        }
+    }
+    return br_done(r) ? 0 : -1;
+}
+
+/* ---- framing --------------------------------------------------------------------------------- */
+
 size_t gorilla_group_encode(const GorillaPage *p, uint32_t k, size_t limit, uint8_t *out,
                             size_t cap)
 {
     Group g = {.p = p, .k = k};
     GroupPlan gp;
-    uint32_t present;
-    if (group_shape(&g, &present) != 0 || group_plan(&g, present, &gp) != 0) {
+    SumPlan sp;
+    uint32_t present, implied;
+    uint64_t bits;
+    int ratio;
+    if (group_shape(&g, &present) != 0) {
         return 0;
     }
-    uint8_t head[64];
+    if ((ratio = group_plan(&g, present, &gp) == 0)) {
+        implied = gp.implied;
+        bits = gp.bits;
+    } else if (sum_plan(&g, &sp) == 0) {
+        implied = sp.implied;
+        bits = sp.bits;
+    } else {
+        return 0;
+    }
+    uint8_t head[80];
     size_t n = 0;
-    head[n++] = (uint8_t)(GROUP_BYTE | (present < p[0].count ? 1 : 0));
+    head[n++] = (uint8_t)((ratio ? GROUP_BYTE : SUM_BYTE) | (present < p[0].count ? 1 : 0));
     n += gorilla_uv_put(head + n, zz(p[0].first_t));
     n += gorilla_uv_put(head + n, p[0].update_every);
     n += gorilla_uv_put(head + n, p[0].count);
     n += gorilla_uv_put(head + n, k);
-    n += gorilla_uv_put(head + n, gp.implied);
+    n += gorilla_uv_put(head + n, implied);
     memset(head + n, 0, (k + 7) / 8);
     for (uint32_t j = 0; j < k; j++) {
         head[n + j / 8] |= (uint8_t)(g.zero[j] << (j % 8));
     }
     n += (k + 7) / 8;
-    if (n > cap || n + (gp.bits + 7) / 8 >= limit) {
+    if (!ratio) {
+        head[n++] = (uint8_t)sp.si;
+        n += gorilla_uv_put(head + n, zz(sp.sum));
+    }
+    if (n > cap || n + (bits + 7) / 8 >= limit) {
         return 0;
     }
     memcpy(out, head, n);
@@ -271,7 +439,11 @@ size_t gorilla_group_encode(const GorillaPage *p, uint32_t k, size_t limit, uint
         n += r;
     }
     BitW w = {.p = out + n, .cap = cap - n};
-    group_write(&g, &gp, &w);
+    if (ratio) {
+        group_write(&g, &gp, &w);
+    } else {
+        sum_write(&g, &sp, &w);
+    }
     if (w.n > cap - n || n + w.n >= limit) {
         return 0;
     }
@@ -282,13 +454,15 @@ int gorilla_group_peek(const uint8_t *in, size_t len, GorillaHeader *h, uint32_t
 {
     size_t pos = 1;
     uint64_t t, ue, count, members;
-    if (len < 1 || (in[0] & 0xfe) != GROUP_BYTE || gorilla_uv_get(in, len, &pos, &t)
+    if (len < 1 || ((in[0] & 0xfe) != GROUP_BYTE && (in[0] & 0xfe) != SUM_BYTE)
+        || gorilla_uv_get(in, len, &pos, &t)
         || gorilla_uv_get(in, len, &pos, &ue) || gorilla_uv_get(in, len, &pos, &count)
         || gorilla_uv_get(in, len, &pos, &members) || ue < 1 || ue > UINT32_MAX || count < 1
         || count > GORILLA_MAX_POINTS || members < 2 || members > GORILLA_GROUP_MAX) {
         return -1;
     }
-    *h = (GorillaHeader){unzz(t), (uint32_t)ue, (uint32_t)count, GORILLA_RATIO};
+    *h = (GorillaHeader){unzz(t), (uint32_t)ue, (uint32_t)count,
+                         (in[0] & 0xfe) == GROUP_BYTE ? GORILLA_RATIO : GORILLA_INT};
     *k = (uint32_t)members;
     return 0;
 }
@@ -374,6 +548,15 @@ int gorilla_group_decode(const uint8_t *in, size_t len, GorillaHeader *h, uint32
         return -1;                  /* stray mask bits; the implied member cannot be zero */
     }
     pos += (*k + 7) / 8;
+    int ratio = (in[0] & 0xfe) == GROUP_BYTE;
+    uint64_t zsum = 0;
+    unsigned si = 0;
+    if (!ratio) {
+        if (pos >= len || (si = in[pos++]) >= GORILLA_INT_SCALES
+            || gorilla_uv_get(in, len, &pos, &zsum) || !(fabs((double)unzz(zsum)) < SUM_MAX)) {
+            return -1;
+        }
+    }
     long present = count;
     if (in[0] & 1) {
         if ((present = gorilla_runs_read(in, len, &pos, out, count)) <= 0 || present == count) {
@@ -386,5 +569,6 @@ int gorilla_group_decode(const uint8_t *in, size_t len, GorillaHeader *h, uint32
         memcpy(out + (size_t)j * count, out, count * sizeof *out);
     }
     BitR r = {.p = in + pos, .n = len - pos};
-    return group_read(&r, zero, *k, (uint32_t)implied, out, count);
+    return ratio ? group_read(&r, zero, *k, (uint32_t)implied, out, count)
+                 : sum_read(&r, zero, *k, (uint32_t)implied, si, unzz(zsum), out, count);
 }

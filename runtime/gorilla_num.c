@@ -50,13 +50,14 @@ uint64_t gorilla_code_plan(CodeHist *h, int long_form, Widths *w)
 
 /* ---- INT ------------------------------------------------------------------------------------- */
 
-#define INT_LIMIT 2147483648.0      /* |v * scale| below 2^31: deltas fit 33 bits */
 #define INT_FBITS 15u               /* the "scale" coding the float bits themselves */
 #define INT_DOD 0x10u               /* in the scale byte: second differences (format 2) */
 
 /* Candidate scales, smallest first (a smaller scale gives smaller integers). */
-static const double int_scales[] = {1, 2, 4, 8, 10, 16, 100, 1000, 1024, 10000, 100000, 1000000};
-#define NSCALES (sizeof int_scales / sizeof int_scales[0])
+const double gorilla_int_scales[GORILLA_INT_SCALES] = {1,    2,    4,     8,      10,     16,
+                                                       100,  1000, 1024,  10000,  100000, 1000000};
+#define int_scales gorilla_int_scales
+#define NSCALES GORILLA_INT_SCALES
 
 static double int_value(int64_t i, unsigned si)
 {

@@ -270,21 +270,26 @@ static void page_write_one(StorageDim *d)
     }
 }
 
-/* Whether K open pages M (one chart, the same slots) look like the rows of a percentage chart:
-   the first present row sums to 100. Cheap, so other charts skip the group encoder. */
+/* Whether K open pages M (one chart, the same slots) look like a group (gorilla_group.c): the
+   first present row sums to 100 (percentages), or the first two rows have the same sum (a
+   constant total). Cheap, so that other charts skip the group encoder. */
 static int looks_like_rows(StorageDim **m, uint32_t k)
 {
-    for (uint32_t i = 0; i < m[0]->open_n; i++) {
+    double sum[2];
+    int rows = 0;
+    for (uint32_t i = 0; i < m[0]->open_n && rows < 2; i++) {
         if (m[0]->open[i] != m[0]->open[i]) {
             continue;
         }
-        double sum = 0;
+        sum[rows] = 0;
         for (uint32_t j = 0; j < k; j++) {
-            sum += m[j]->open[i];
+            sum[rows] += m[j]->open[i];
         }
-        return fabs(sum - 100.0) < 1e-3;
+        if (rows++ == 0 && fabs(sum[0] - 100.0) < 1e-3) {
+            return 1;
+        }
     }
-    return 0;
+    return rows == 2 && sum[0] == sum[1];
 }
 
 /* Write the open pages M[0..K) as one group record when that is smaller than K page records:

@@ -750,12 +750,15 @@ def differential(nd, sd):
               f"differential: {name}: netdata replied {got!r}, streamd replied {other!r}")
 
 
-def run_against(kind, tmp, ports):
+def run_against(kind, tmp):
     cls = NetdataParent if kind == "netdata" else Streamd
     out = {}
-    for label, port, host, guid, web, fn in (
-            ("main", ports[0], "adm-parent", PARENT_GUID, WEB_MAIN, run_main),
-            ("rate", ports[1], "adm-rate", RATE_GUID, WEB_RATE, run_rate)):
+    for label, host, guid, web, fn in (
+            ("main", "adm-parent", PARENT_GUID, WEB_MAIN, run_main),
+            ("rate", "adm-rate", RATE_GUID, WEB_RATE, run_rate)):
+        # a port picked now, not at the start: the cases before make client connections
+        # whose ephemeral ports could take one picked earlier
+        port = free_ports(1)[0]
         try:
             srv = cls(os.path.join(tmp, f"{kind}-{label}"), port, host, guid, web)
         except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
@@ -792,9 +795,8 @@ def main():
             print(f"FAIL: cannot bind a client socket to {need} (loopback 127/8): {e}")
             return 1
     with tempfile.TemporaryDirectory(prefix="streamd_admission.") as tmp:
-        ports = free_ports(4)
         t0 = time.time()
-        nd = run_against("netdata", tmp, ports[:2])
+        nd = run_against("netdata", tmp)
         print(f"netdata 1.37.1: {len(nd)} cases in {time.time() - t0:.1f}s", flush=True)
         if not (os.path.isfile(STREAMD) and os.access(STREAMD, os.X_OK)):
             fail(f"STREAMD='{STREAMD}' is not an executable streamd (build it with ninja)")
@@ -802,7 +804,7 @@ def main():
             fail(f"STREAMC='{STREAMC}' is not executable (build it with ninja)")
         else:
             t0 = time.time()
-            sd = run_against("streamd", tmp, ports[2:])
+            sd = run_against("streamd", tmp)
             policy_refused(tmp)
             print(f"streamd: {len(sd)} cases in {time.time() - t0:.1f}s", flush=True)
             differential(nd, sd)

@@ -1,7 +1,8 @@
 /*
 ** test_gorilla_group.c - cmocka tests for runtime/gorilla_group.c, the group pages of
-** percentage charts: exact round trips of CPU-like rows (a varying row total, all-zero members,
-** empty slots, rows that are no percentages escaped raw), the size against one page per
+** percentage charts and of charts with a constant sum: exact round trips of CPU-like rows (a
+** varying row total, all-zero members, empty slots, rows that are no percentages escaped raw)
+** and of system.ram-like rows, the size against one page per
 ** member, refusal to encode what is not one chart's rows (other shapes, non-percentages, too
 ** few or too many members, LIMIT), and refusal of malformed input: every truncation, trailing
 ** bytes, bad header fields, stray zero-mask bits, random byte flips (a flipped page decodes to
@@ -130,6 +131,43 @@ static void test_cpu_rows(void **state)
     group_round_trip(2);                       /* with an all-zero rest they do */
 }
 
+/* A system.ram chart: free, used, cached, buffers in MiB (kB / 1024) adding up to MemTotal in
+   every row; rows with empty slots; the group is a constant-sum one (mode INT) and smaller than
+   the four pages. One value off by a kB and it is no such group. */
+static void test_sum_rows(void **state)
+{
+    (void)state;
+    const int64_t total = 8192000;      /* kB: below 2^24, so kB / 1024 is an exact float */
+    for (uint32_t i = 0; i < N; i++) {
+        int64_t free_kb = 5000000 + (int64_t)(rnd() % 50000), cached = 2000000 + i * 3;
+        int64_t buffers = 100000 + (int64_t)(rnd() % 8) * 4;
+        int64_t kb[4] = {free_kb, total - free_kb - cached - buffers, cached, buffers};
+        for (uint32_t j = 0; j < 4; j++) {
+            vals[j][i] = i % 97 == 5 ? NAN : (float)((double)kb[j] / 1024.0);
+        }
+    }
+    for (uint32_t j = 0; j < 4; j++) {
+        pages[j] = (GorillaPage){1700000000, 1, N, vals[j]};
+    }
+    size_t g = group_round_trip(4), p = pages_cost(4);
+    GorillaHeader h;
+    uint32_t k;
+    assert_int_equal(gorilla_group_peek(buf, g, &h, &k), 0);
+    assert_int_equal(h.mode, GORILLA_INT);
+    printf("  system.ram-like group of 4 x %u: %zu bytes, one page each: %zu bytes\n", N, g, p);
+    assert_true(g + 20 + 16 < p);
+    for (size_t at = 0; at < 40 && at < g; at++) {   /* the header's every byte, broken */
+        uint8_t *c = testutil_dup_exact(buf, g);
+        c[at] ^= 0xff;
+        if (gorilla_group_decode(c, g, &h, &k, back, K * N) == 0) {
+            assert_true(k >= 2 && k <= GORILLA_GROUP_MAX && (size_t)k * h.count <= K * N);
+        }
+        free(c);
+    }
+    vals[1][200] += 1.0f / 1024.0f;
+    assert_int_equal(gorilla_group_encode(pages, 4, SIZE_MAX, buf, sizeof buf), 0);
+}
+
 /* A row that is no set of percentages (an interpolated slot, -0) is kept raw; rows around it
    are coded as usual. Too many such rows and the group is refused. */
 static void test_escapes(void **state)
@@ -255,6 +293,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cpu_rows),
         cmocka_unit_test(test_escapes),
+        cmocka_unit_test(test_sum_rows),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_flips),
