@@ -54,7 +54,7 @@ typedef struct Chart {
 static void chart_create(StorageHost *rh, StorageHost *dh, const char *id, Chart *c)
 {
     for (int j = 0; j < DIMS; j++) {
-        char dim[8];
+        char dim[16];
         snprintf(dim, sizeof dim, "d%d", j);
         c->r[j] = rh ? ram->create_dim(rh, id, dim, 1) : NULL;
         c->d[j] = db->create_dim(dh, id, dim, 1);
