@@ -63,8 +63,8 @@ static const struct {
 } collectors[] = {
     {"bench/data/streamd_collectors.bin",
      "(a) real system metrics, streamd's built-in collectors, busy machine (builds, tests)"},
-    {"bench/data/streamd_collectors_quiet.bin",
-     "(a) real system metrics, streamd's built-in collectors, quiet machine"},
+    {"bench/data/streamd_collectors_idle.bin",
+     "(a) real system metrics, streamd's built-in collectors, idle machine"},
 };
 
 typedef struct Result {
