@@ -88,19 +88,20 @@ static void same_as_ram(Chart *c)
     }
 }
 
-/* How often the 4 bytes MAGIC occur in the file PATH (a record's magic, by far most likely). */
-static int count_magic(const char *path, const char *magic)
+/* The offset of occurrence NTH (from 1) of the 4 bytes MAGIC in the file PATH, or -1; NTH 0:
+   how many there are. */
+static long magic_at(const char *path, const char *magic, long nth)
 {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    static uint8_t b[1 << 20];
-    size_t n = fread(b, 1, sizeof b, f);
-    fclose(f);
-    int count = 0;
-    for (size_t i = 0; i + 4 <= n; i++) {
-        count += memcmp(b + i, magic, 4) == 0;
+    size_t n;
+    uint8_t *b = testutil_read_file(path, &n);
+    long seen = 0, at = -1;
+    for (size_t i = 0; i + 4 <= n && at < 0; i++) {
+        if (memcmp(b + i, magic, 4) == 0 && ++seen == nth) {
+            at = (long)i;
+        }
     }
-    return count;
+    free(b);
+    return nth ? at : seen;
 }
 
 static void test_group_records(void **state)
@@ -120,9 +121,9 @@ static void test_group_records(void **state)
     db->close_host(ph);
     /* 2 full pages of 8 members as 2 group records; the open 300 slots at close: a third */
     const char *path = storage_testutil_dbe_file(fx->dir, "g", 1);
-    assert_int_equal(count_magic(path, "SCGR"), 3);
-    assert_int_equal(count_magic(path, "SCPG"), 0);
-    assert_int_equal(count_magic(storage_testutil_dbe_file(fx->dir, "p", 1), "SCGR"), 0);
+    assert_int_equal(magic_at(path, "SCGR", 0), 3);
+    assert_int_equal(magic_at(path, "SCPG", 0), 0);
+    assert_int_equal(magic_at(storage_testutil_dbe_file(fx->dir, "p", 1), "SCGR", 0), 0);
     uint64_t g = storage_testutil_dbe_bytes(fx->dir, "g", NULL, NULL);
     uint64_t p = storage_testutil_dbe_bytes(fx->dir, "p", NULL, NULL);
     printf("  %d dims x %d slots: grouped %llu bytes, one page each %llu bytes\n", DIMS, SLOTS,
@@ -224,22 +225,6 @@ static void test_group_corruption(void **state)
 
 }
 
-/* The offset of the second occurrence of MAGIC in the file PATH (0: none). */
-static long second_magic(const char *path, const char *magic)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    static uint8_t b[1 << 20];
-    size_t n = fread(b, 1, sizeof b, f);
-    fclose(f);
-    for (size_t i = 0, seen = 0; i + 4 <= n; i++) {
-        if (memcmp(b + i, magic, 4) == 0 && ++seen == 2) {
-            return (long)i;
-        }
-    }
-    return 0;
-}
-
 /* A group record cut short at the end of the file (kill -9 in the middle of its write): the
    next start truncates it with a log line; the group before it reads back intact. */
 static void test_group_torn(void **state)
@@ -252,7 +237,7 @@ static void test_group_torn(void **state)
     feed(&cpu, T0, T0 + 2 * DBE_PAGE_POINTS, 1.0, -1, 0);
     db->close_host(dh);
     const char *path = storage_testutil_dbe_file(fx->dir, "t", 1);
-    long at = second_magic(path, "SCGR");
+    long at = magic_at(path, "SCGR", 2);
     assert_true(at > DBE_FILE_HDR);
     assert_int_equal(truncate(path, at + 30), 0);
     dh = storage_testutil_open(db, 5, fx->dir, "t");
