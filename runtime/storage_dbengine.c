@@ -4,7 +4,10 @@
 ** to DBE_PAGE_POINTS floats on its update_every grid (empty slots NAN, as ram); a full page, a
 ** page whose first slot is DBE_PAGE_SPAN seconds older than the new one, or any page at
 ** flush() is encoded (gorilla.h) and appended to the host's current data file, and its place
-** goes into the dimension's page index (oldest first). Queries walk the index, reading pages
+** goes into the dimension's page index (oldest first). The pages of one chart that hold the
+** same slots go together: as one group record (gorilla_group.c) when they are a percentage
+** chart's rows or add up to a constant and that is smaller, else one page record each; a full
+** page waits one append for a sibling whose value for the same slot is still to come. Queries walk the index, reading pages
 ** through the shared page cache, then the open page, and answer exactly as ram would for the
 ** same appends: the same slot times, NAN for empty slots, values as float.
 **
@@ -334,8 +337,8 @@ static int group_write(StorageHost *h, StorageDim **m, uint32_t k)
 
 /*
 ** Write D's open page (if any) together with the open pages of its chart that hold the same
-** slots: one group record when they are a percentage chart's rows and that is smaller, else a
-** page record each. Their open pages are empty afterwards.
+** slots: one group record when they form a group (percentages of one row, or a constant sum)
+** and that is smaller, else a page record each. Their open pages are empty afterwards.
 */
 static void page_write(StorageDim *d)
 {
