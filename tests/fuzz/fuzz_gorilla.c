@@ -5,8 +5,9 @@
 ** stays empty, every value keeps its bits); (2) taken as a page to encode: 8 bytes first_t, 1
 ** byte update_every, then raw floats, which must round-trip exactly; (3) the bytes after those 9
 ** as (numerator, denominator) pairs of percentages (the RATIO mode), which must round-trip too.
-** Two more for the group pages (gorilla_group.c): (4) the bytes decoded as a group page: a
-** refusal is fine, an accepted one must agree with its peek, have 2..GORILLA_GROUP_MAX members
+** Two more for the group pages (gorilla_group.c): (4) the bytes decoded as a group page of
+** either kind (percentages, a constant sum): a refusal is fine, an accepted one must agree with
+** its peek, have 2..GORILLA_GROUP_MAX members
 ** with member 0's empty slots, and when the encoder takes its members again (it may refuse,
 ** e.g. too many raw rows) decode to the same slots; (5) a group built from the bytes: byte 0
 ** picks K (2..10), bit j of byte 1 makes member j all zero, then per row a control byte (0xff:
@@ -82,7 +83,7 @@ static void group_round_trip(const GorillaPage *pg, uint32_t k, int must)
     check(n <= sizeof genc);
     check(gorilla_group_decode(genc, n, &h, &k2, gagain, GROUP_FLOATS) == 0);
     check(k2 == k && h.first_t == pg[0].first_t && h.update_every == pg[0].update_every
-          && h.count == pg[0].count && h.mode == GORILLA_RATIO);
+          && h.count == pg[0].count && (h.mode == GORILLA_RATIO || h.mode == GORILLA_INT));
     for (uint32_t j = 0; j < k; j++) {
         same_slots(pg[j].v, gagain + (size_t)j * h.count, h.count);
     }
@@ -100,7 +101,7 @@ static void group_decoded(const uint8_t *data, size_t size)
     check(gorilla_group_peek(data, size, &peek, &pk) == 0);
     check(peek.first_t == h.first_t && peek.count == h.count && pk == k);
     check(k >= 2 && k <= GORILLA_GROUP_MAX && h.count >= 1 && h.count <= GORILLA_MAX_POINTS);
-    check(h.update_every >= 1 && h.mode == GORILLA_RATIO);
+    check(h.update_every >= 1 && (h.mode == GORILLA_RATIO || h.mode == GORILLA_INT));
     for (uint32_t j = 1; j < k; j++) {
         for (uint32_t i = 0; i < h.count; i++) {
             float a = gout[i], b = gout[(size_t)j * h.count + i];
