@@ -7,9 +7,9 @@
 ** as (numerator, denominator) pairs of percentages (the RATIO mode), which must round-trip too.
 ** Two more for the group pages (gorilla_group.c): (4) the bytes decoded as a group page of
 ** either kind (percentages, a constant sum): a refusal is fine, an accepted one must agree with
-** its peek, have 2..GORILLA_GROUP_MAX members
-** with member 0's empty slots, and when the encoder takes its members again (it may refuse,
-** e.g. too many raw rows) decode to the same slots; (5) a group built from the bytes: byte 0
+** its peek, have 2..GORILLA_GROUP_MAX members with member 0's empty slots, and when the
+** encoder takes its members again (it may refuse, e.g. too many raw rows) decode to the same
+** slots; (5) a group built from the bytes: byte 0
 ** picks K (2..10), bit j of byte 1 makes member j all zero, then per row a control byte (0xff:
 ** an empty row, else b_j >>= its low 3 bits) and K bytes b_j; member j holds 100 * b_j / t, t the
 ** sum of the b_j (t = 0: an empty row). Such rows (t <= 2,550) are what the group exists for:
