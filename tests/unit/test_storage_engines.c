@@ -3,7 +3,8 @@
 ** same appended data (issue 7's "one shared test"), and the persistent ones (save, map,
 ** dbengine) give it back unchanged after close + reopen. The data: a constant, a counter-like
 ** ramp, a noisy gauge, gaps (skipped slots and NAN), CPU-like percentages of small integers
-** (dbengine's RATIO pages), update_every 1 and 3, more points than one ram ring of history 600
+** (dbengine's RATIO pages), a percentage chart and a constant-sum chart (dbengine's group
+** records), update_every 1 and 3, more points than one ram ring of history 600
 ** holds (so every engine must keep at least the newest 600).
 */
 #include <setjmp.h>
@@ -31,6 +32,9 @@ typedef struct Series {
 static const Series series[] = {
     { "eng.a", "constant", 1 }, { "eng.a", "ramp", 1 }, { "eng.a", "noisy", 1 },
     { "eng.b", "gappy", 3 }, { "eng.c", "percent", 1 },
+    /* dbengine writes these two charts as group records: a percentage row, a constant sum */
+    { "eng.cpu", "idle", 1 }, { "eng.cpu", "user", 1 }, { "eng.cpu", "system", 1 },
+    { "eng.ram", "free", 1 }, { "eng.ram", "used", 1 },
 };
 #define NSERIES (sizeof series / sizeof series[0])
 
@@ -45,9 +49,20 @@ static double value(size_t s, int64_t i)
         return sin((double)i / 7.0) * 100.0 + (double)((i * 7919) % 13);
     case 3:
         return i % 17 == 0 ? NAN : (double)(i % 1000) / 8.0;
-    default:        /* a CPU percentage 100 * b / t (dbengine's RATIO pages), some not */
+    case 4:         /* a CPU percentage 100 * b / t (dbengine's RATIO pages), some not */
         return i % 101 == 0 ? sin((double)i) * 50.0 + 50.0
                             : 100.0 * (double)((i * 7919) % 23) / (double)(99 + i % 3);
+    case 5:         /* idle, user, system: one row of jiffies, t of them */
+    case 6:
+    case 7: {
+        int64_t t = 199 + i % 3, user = (i * 7919) % 23, sys = (i * 104729) % 17;
+        int64_t b = s == 5 ? t - user - sys : s == 6 ? user : sys;
+        return 100.0 * (double)b / (double)t;
+    }
+    default: {      /* free and used MiB (kB / 1024) of 8,000,000 kB */
+        int64_t free_kb = 4000000 + (i * 7919) % 50000;
+        return (double)(s == 8 ? free_kb : 8000000 - free_kb) / 1024.0;
+    }
     }
 }
 
