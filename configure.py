@@ -98,6 +98,7 @@ STREAMD_LIB = [
     "runtime/storage.c",
     "runtime/storage_dbengine.c",
     "runtime/storage_dbengine_file.c",
+    "runtime/storage_dbengine_pages.c",
     "runtime/storage_dbengine_scan.c",
     "runtime/storage_dbengine_shared.c",
     "runtime/storage_map.c",

@@ -1,8 +1,10 @@
 /*
-** storage_dbengine.h - internals shared by the three files of the dbengine storage engine (not
-** an interface for anything else; storage.h is):
+** storage_dbengine.h - internals shared by the files of the dbengine storage engine (not an
+** interface for anything else; storage.h is):
 **   storage_dbengine.c         the StorageOps: dims, open pages, append, query, flush, close
-**   storage_dbengine_file.c    the files of one host: data files, dimension registry, recovery
+**   storage_dbengine_pages.c   writing open pages: page records, or a group record per chart
+**   storage_dbengine_file.c    the files of one host: appending records, reading a page back
+**   storage_dbengine_scan.c    the start-up scan: dimension registry, data files, recovery
 **   storage_dbengine_shared.c  process-wide state: the multihost disk budget, the page cache
 **
 ** On-disk format, all integers little-endian; files live in <host dir>/dbengine/:
@@ -161,6 +163,11 @@ StorageDim *storage_dbe_dim_new(StorageHost *h, const char *chart_id, const char
 StorageDim *storage_dbe_dim_find(StorageHost *h, const char *chart_id, const char *dim_id);
 int storage_dbe_set_no(StorageHost *h, StorageDim *d, uint32_t no);
 int storage_dbe_index_add(StorageDim *d, const DbePageRef *r);
+
+/* storage_dbengine_pages.c: write D's open page (with its chart's equal ones), or whether D's
+   full page waits for a sibling's value of the same slot */
+void storage_dbe_page_write(StorageDim *d);
+int storage_dbe_sibling_pending(const StorageDim *d);
 
 /* storage_dbengine_file.c */
 int storage_dbe_reg_add(StorageHost *h, const StorageDim *d);
