@@ -180,6 +180,21 @@ static void test_feed_orders(void **state)
     assert_false(testutil_log_has("ERROR"));
 }
 
+/* Every dim of C holds exactly the rows of one page from FROM on, the page before it gone. */
+static void one_page_left(Chart *c, int64_t from)
+{
+    static StoragePoint pt[2 * DBE_PAGE_POINTS];
+    double v[DIMS];
+    for (int j = 0; j < DIMS; j++) {
+        size_t n = db->query(c->d[j], T0, T0 + 2 * DBE_PAGE_POINTS - 1, pt, 2 * DBE_PAGE_POINTS);
+        assert_int_equal(n, DBE_PAGE_POINTS);
+        for (size_t i = 0; i < n; i++) {
+            cpu_row(pt[i].t, v);
+            assert_true(pt[i].t == from + (int64_t)i && (float)pt[i].v == (float)v[j]);
+        }
+    }
+}
+
 /* A flipped byte inside the first group record: at the next start its slots read as empty in
    every member (one log line), the next group and the other chart are intact. */
 static void test_group_corruption(void **state)
@@ -207,22 +222,12 @@ static void test_group_corruption(void **state)
     chart_create(NULL, dh, "system.cpu", &cpu);
     other = db->create_dim(dh, "other", "x", 1);
     assert_true(testutil_log_has("checksum mismatch"));
-    StoragePoint pt[2 * DBE_PAGE_POINTS];
-    double v[DIMS];
-    for (int j = 0; j < DIMS; j++) {
-        size_t n = db->query(cpu.d[j], T0, T0 + 2 * DBE_PAGE_POINTS - 1, pt, 2 * DBE_PAGE_POINTS);
-        assert_int_equal(n, DBE_PAGE_POINTS);       /* the first page is gone */
-        for (size_t i = 0; i < n; i++) {
-            cpu_row(pt[i].t, v);
-            assert_true(pt[i].t == T0 + DBE_PAGE_POINTS + (int64_t)i
-                        && (float)pt[i].v == (float)v[j]);
-        }
-    }
+    one_page_left(&cpu, T0 + DBE_PAGE_POINTS);      /* the first page is gone */
+    static StoragePoint pt[2 * DBE_PAGE_POINTS];
     size_t n = db->query(other, T0, T0 + 2 * DBE_PAGE_POINTS - 1, pt, 2 * DBE_PAGE_POINTS);
     assert_int_equal(n, 2 * DBE_PAGE_POINTS);
     assert_true((float)pt[5].v == (float)storage_testutil_series(1, pt[5].t));
     db->close_host(dh);
-
 }
 
 /* A group record cut short at the end of the file (kill -9 in the middle of its write): the
@@ -243,16 +248,7 @@ static void test_group_torn(void **state)
     dh = storage_testutil_open(db, 5, fx->dir, "t");
     chart_create(NULL, dh, "system.cpu", &cpu);
     assert_true(testutil_log_has("torn tail"));
-    static StoragePoint pt[2 * DBE_PAGE_POINTS];
-    double v[DIMS];
-    for (int j = 0; j < DIMS; j++) {
-        size_t n = db->query(cpu.d[j], T0, T0 + 2 * DBE_PAGE_POINTS - 1, pt, 2 * DBE_PAGE_POINTS);
-        assert_int_equal(n, DBE_PAGE_POINTS);
-        for (size_t i = 0; i < n; i++) {
-            cpu_row(pt[i].t, v);
-            assert_true(pt[i].t == T0 + (int64_t)i && (float)pt[i].v == (float)v[j]);
-        }
-    }
+    one_page_left(&cpu, T0);                        /* the second page is gone */
     db->close_host(dh);
 }
 
