@@ -128,6 +128,12 @@ static inline void code_count(CodeHist *h, uint64_t z)
     h->cum[bit_len(z) + 1]++;
 }
 
+/* The fewest bits any widths give Z (a plan's estimate before the widths are chosen). */
+static inline uint64_t code_floor(uint64_t z)
+{
+    return z ? bit_len(z) + 2 : 1;
+}
+
 static inline void code_put(BitW *w, Widths t, uint64_t z)
 {
     unsigned len = bit_len(z);

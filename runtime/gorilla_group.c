@@ -104,12 +104,6 @@ static int64_t row_pick(const Group *g, uint32_t i, int64_t pt, int64_t *b)
     return 0;
 }
 
-/* Cheapest bits for a value of Z in the prefix code (what choosing the implied member uses). */
-static uint64_t code_floor(uint64_t z)
-{
-    return z ? bit_len(z) + 2 : 1;
-}
-
 typedef struct GroupPlan {
     int64_t t0;
     uint32_t implied;
@@ -269,15 +263,17 @@ static int sum_fits(const Group *g, double scale, int64_t *sum)
         int64_t row = 0;
         for (uint32_t j = 0; j < g->k; j++) {
             float v = g->p[j].v[i];
-            double m = (double)v * scale;
             if (g->zero[j]) {
                 continue;
             }
-            if (!(fabs(m) < INT_LIMIT - 1)
-                || fbits((float)((double)sum_key(v, scale) / scale)) != fbits(v)) {
+            if (!(fabs((double)v * scale) < INT_LIMIT - 1)) {
+                return 0;               /* checked first: llrint of it is then defined */
+            }
+            int64_t key = sum_key(v, scale);
+            if (fbits((float)((double)key / scale)) != fbits(v)) {
                 return 0;
             }
-            row += sum_key(v, scale);
+            row += key;
         }
         if (have && row != *sum) {
             return 0;

@@ -325,11 +325,6 @@ static uint32_t ratio_t0(const float *v, uint32_t count)
     return t0;
 }
 
-static uint64_t code_floor(uint64_t z)       /* the fewest bits any widths give Z */
-{
-    return z ? bit_len(z) + 2 : 1;
-}
-
 size_t gorilla_ratio_plan(const float *v, uint32_t count, size_t limit, RatioPlan *p)
 {
     uint32_t t0 = ratio_t0(v, count), present = 0, seen = 0;

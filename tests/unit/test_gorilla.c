@@ -36,13 +36,6 @@ static uint32_t rnd(void)
     return (uint32_t)rng;
 }
 
-static uint32_t bits(float f)
-{
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    return x;
-}
-
 /* The percentage a collector computes from counter deltas B of T (percentage-of-*-row). */
 static float pct(int64_t b, int64_t t)
 {
@@ -70,7 +63,7 @@ static size_t round_trip(int64_t first_t, uint32_t ue, uint32_t count, int want_
         if (isnan(vals[i])) {
             assert_true(isnan(back[i]));
         } else {
-            assert_int_equal(bits(back[i]), bits(vals[i]));
+            assert_int_equal(fbits(back[i]), fbits(vals[i]));
         }
     }
     /* every shorter prefix is refused, and so is a trailing byte */
@@ -263,7 +256,7 @@ static void test_malformed(void **state)
     assert_int_equal(gorilla_decode(ratio_widths, sizeof ratio_widths, &h, back, N), -1);
     const uint8_t ratio_raw[] = {0x50, 0, 1, 1, 1, 2, 3, 2, 4, 8, 0x3e, 0x4f, 0x80, 0, 0, 0};
     assert_int_equal(gorilla_decode(ratio_raw, sizeof ratio_raw, &h, back, N), 0);
-    assert_int_equal(bits(back[0]), 0x80000000u);             /* the escape: -0 raw */
+    assert_int_equal(fbits(back[0]), 0x80000000u);             /* the escape: -0 raw */
     assert_int_equal(gorilla_peek(NULL, 0, &h), -1);
 }
 

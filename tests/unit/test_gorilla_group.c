@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "gorilla.h"
+#include "gorilla_bits.h"
 #include "testutil.h"
 
 #define N 1024
@@ -38,13 +39,6 @@ static uint32_t rnd(void)
     rng ^= rng >> 7;
     rng ^= rng << 17;
     return (uint32_t)rng;
-}
-
-static uint32_t bits(float f)
-{
-    uint32_t x;
-    memcpy(&x, &f, 4);
-    return x;
 }
 
 /*
@@ -91,7 +85,7 @@ static size_t group_round_trip(uint32_t k)
             if (isnan(a)) {
                 assert_true(isnan(b));
             } else {
-                assert_int_equal(bits(b), bits(a));
+                assert_int_equal(fbits(b), fbits(a));
             }
         }
     }
