@@ -1,8 +1,9 @@
 /*
 ** test_storage_dbengine_group.c - cmocka tests for the dbengine's group records (the pages of a
-** percentage chart written together, runtime/storage_dbengine.c and gorilla_group.c): a CPU-like
+** percentage chart written together, storage_dbengine_pages.c and gorilla_group.c): a CPU-like
 ** chart is stored as group records and answers every query exactly as ram does, before and
-** after a restart, in less space than the same rows on a chart that is not grouped; a chart
+** after a restart, in less space than the same rows on a chart that is not grouped; a chart of
+** a constant sum is grouped too, and is not when one value breaks the sum; a chart
 ** that is no percentages, dims appended one after the other, and a dim that stops in the middle
 ** of a page still give the right answers; a flipped byte in a group record loses that group's
 ** slots in every member (logged), nothing else; a group record torn at the end of the file is
@@ -142,6 +143,51 @@ static void test_group_records(void **state)
     assert_false(testutil_log_has("ERROR"));
 }
 
+/* A system.ram-like chart (free + used + cached + buffers = a fixed total, in MiB of kB) is
+   written as one constant-sum group record per page and reads back exactly, also after a
+   restart; the same rows with one value off by a kB are written as pages. */
+static void test_sum_group(void **state)
+{
+    StorageFixture *fx = *state;
+    testutil_log_to(fx->dir);
+    static const char *ids[4] = {"free", "used", "cached", "buffers"};
+    StorageHost *rh = storage_testutil_open(ram, DBE_PAGE_POINTS, NULL, "r");
+    StorageHost *dh = storage_testutil_open(db, 5, fx->dir, "s");
+    StorageDim *r[2][4], *d[2][4];
+    for (int c = 0; c < 2; c++) {
+        for (int j = 0; j < 4; j++) {
+            r[c][j] = ram->create_dim(rh, c ? "mem.off" : "system.ram", ids[j], 1);
+            d[c][j] = db->create_dim(dh, c ? "mem.off" : "system.ram", ids[j], 1);
+        }
+    }
+    for (int64_t t = T0; t < T0 + DBE_PAGE_POINTS; t++) {
+        uint32_t x = storage_testutil_mix((uint64_t)t);
+        int64_t kb[4] = {5000000 + x % 50000, 0, 2000000 + (t - T0) * 3, 100000 + x % 8 * 4};
+        kb[1] = 8192000 - kb[0] - kb[2] - kb[3];
+        for (int c = 0; c < 2; c++) {
+            for (int j = 0; j < 4; j++) {
+                double v = (double)(kb[j] + (c && j == 1 && t == T0 + 500)) / 1024.0;
+                ram->append(r[c][j], t, v);
+                db->append(d[c][j], t, v);
+            }
+        }
+    }
+    db->close_host(dh);
+    const char *path = storage_testutil_dbe_file(fx->dir, "s", 1);
+    assert_int_equal(magic_at(path, "SCGR", 0), 1);
+    assert_int_equal(magic_at(path, "SCPG", 0), 4);
+    dh = storage_testutil_open(db, 5, fx->dir, "s");
+    for (int c = 0; c < 2; c++) {
+        for (int j = 0; j < 4; j++) {
+            d[c][j] = db->create_dim(dh, c ? "mem.off" : "system.ram", ids[j], 1);
+            TESTUTIL_ASSERT_NO_REASON(storage_testutil_diff(ram, r[c][j], db, d[c][j]));
+        }
+    }
+    db->close_host(dh);
+    ram->close_host(rh);
+    assert_false(testutil_log_has("ERROR"));
+}
+
 /* Dims fed one after the other (each page fills while the others are empty), and a dim that
    stops one slot short of a full page (the others wait for it, then go without it). */
 static void test_feed_orders(void **state)
@@ -256,6 +302,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_group_records, storage_testutil_setup,
+                                        storage_testutil_teardown),
+        cmocka_unit_test_setup_teardown(test_sum_group, storage_testutil_setup,
                                         storage_testutil_teardown),
         cmocka_unit_test_setup_teardown(test_feed_orders, storage_testutil_setup,
                                         storage_testutil_teardown),
