@@ -80,6 +80,12 @@ typedef struct RrdChart {
     uint64_t sent_conn;                  /* sender connection that got the definition */
     uint8_t send_match;                  /* send charts matching: 0 not asked, 1 send, 2 skip */
     uint32_t resync_left;                /* collections still sent with BEGIN µs 0 */
+    /* child-side replication (sender_repl.c), under the host lock */
+    uint64_t repl_done_conn;             /* connection on which the parent's replication of
+                                            the chart finished: collections go out again */
+    uint64_t repl_queued;                /* connection whose request queue holds the chart */
+    int64_t repl_after, repl_before;     /* the parent's latest REPLAY_CHART for the chart */
+    uint8_t repl_start;                  /* its start-streaming flag */
     struct RrdChart *hnext;              /* hash chain */
     struct RrdChart *next;               /* in creation order */
 } RrdChart;

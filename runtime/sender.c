@@ -21,6 +21,7 @@
 #include "match.h"
 #include "schema_tables.h"
 #include "sender_internal.h"
+#include "sender_repl.h"
 #include "stream_caps.h"
 #include "tls.h"
 
@@ -155,21 +156,35 @@ static void push(RrdHost *h, RrdChart *c, uint64_t interval_ut)
     }
     Sbuf *b = &s->scratch;
     sbuf_reset(b);
+    int repl = (s->caps & STREAM_CAP_REPLICATION) != 0;
     if (c->sent_conn != s->conn_gen || c->sent_def_gen != c->def_gen) {
         sender_fmt_definition(b, c, (s->caps & STREAM_CAP_CLABELS) != 0);
+        if (repl) {
+            /* 1.37.1: the parent answers with REPLAY_CHART; the chart's collections wait until
+               a REND of ours starts streaming (sender_cmds.c) */
+            sender_repl_definition_end(b, h, c, (int64_t)time(NULL));
+            c->repl_done_conn = 0;
+        }
         c->sent_conn = s->conn_gen;
         c->sent_def_gen = c->def_gen;
         /* 1.37.1: BEGIN carries 0 until the collection time passes the definition's time plus
            `initial clock resync iterations` x update every */
         c->resync_left = (uint32_t)s->loop->g.resync_iterations + 1;
     }
-    uint64_t usec = 0;
-    if (c->resync_left) {
-        c->resync_left--;
-    } else {
-        usec = interval_ut;
+    if (!repl || c->repl_done_conn == s->conn_gen) {
+        /* with REPLICATION 1.37.1 always sends the interval */
+        uint64_t usec = 0;
+        if (c->resync_left && !repl) {
+            c->resync_left--;
+        } else {
+            usec = interval_ut;
+        }
+        sender_fmt_collection(b, c, usec);
     }
-    sender_fmt_collection(b, c, usec);
+    if (!b->len) {
+        pthread_mutex_unlock(&s->mu);      /* held back: nothing to say this time */
+        return;
+    }
     int wake = 0;
     if (b->overflow) {
         s->overflow = 1;
@@ -209,6 +224,8 @@ static void sender_free(Sender *s)
     free(s->zframe);
     sbuf_free(&s->scratch);
     sbuf_free(&s->req);
+    sbuf_free(&s->repl);
+    free(s->rq);
     free(s->api_key);
     free(s->dest_text);
     pthread_mutex_destroy(&s->mu);
@@ -236,6 +253,7 @@ int sender_attach(SenderLoop *l, RrdHost *h, const SenderTarget *t)
     s->buf.max = l->g.buffer_size;
     sbuf_init(&s->scratch, (size_t)1 << 30);
     sbuf_init(&s->req, 16384);
+    sbuf_init(&s->repl, (size_t)1 << 30);
     if (!s->api_key || !s->dest_text || sender_dests_init(&s->d, t->v, t->dests, t->ndests)) {
         sender_free(s);
         return -1;

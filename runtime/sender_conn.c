@@ -52,10 +52,11 @@ static int64_t now_s(void)
     return (int64_t)time(NULL);
 }
 
-/* The `ver` we offer: VCAPS, host and chart labels, and LZ4 unless [stream] turns it off. */
+/* The `ver` we offer: VCAPS, host and chart labels, replication (always, as a 1.37.1 child:
+   `enable replication` is a parent's setting), and LZ4 unless [stream] turns it off. */
 static uint64_t offered_caps(const SenderGlobal *g)
 {
-    return STREAM_CAP_VCAPS | STREAM_CAP_HLABELS | STREAM_CAP_CLABELS
+    return STREAM_CAP_VCAPS | STREAM_CAP_HLABELS | STREAM_CAP_CLABELS | STREAM_CAP_REPLICATION
            | (g->compression ? STREAM_CAP_COMPRESSION : 0);
 }
 
@@ -473,75 +474,14 @@ static void established(Sender *s, int64_t now, int32_t version)
     s->send_attempts = 0;
     s->rd_len = 0;
     s->unknown_lines = 0;
+    sender_repl_drop(s);
     log_line(LOG_INFO, "STREAM %s [send to %s]: enabling metrics streaming...", s->hostname,
              s->connected_to);
 }
 
-/* Lines from the parent: we offer neither functions nor replication, so a 1.37.1 parent sends
-   nothing; whatever comes is logged as 1.37.1 logs an unknown command, and ignored. */
-static void parent_lines(Sender *s)
+/* The buffer-full check and the writes of one turn: 0 when the connection was lost. */
+static int write_pending(Sender *s, int64_t now)
 {
-    char *p = s->rd, *end = s->rd + s->rd_len, *nl;
-    *end = 0;
-    while (p < end && (nl = memchr(p, '\n', (size_t)(end - p)))) {
-        *nl = 0;
-        char word[64];
-        size_t k = strspn(p, " \t\r\"'");
-        snprintf(word, sizeof word, "%.*s", (int)strcspn(p + k, " \t\r\"'"), p + k);
-        for (char *w = word; *w; w++) {
-            *w = *w < 0x20 || *w == 0x7f ? '?' : *w;   /* the parent's bytes, not our log's */
-        }
-        /* a parent may send anything: the first lines are logged as 1.37.1 logs them, the
-           rest only counted, so a hostile parent cannot fill the log */
-        if (++s->unknown_lines <= SENDER_LOG_UNKNOWN) {
-            log_line(LOG_ERR, "STREAM %s [send to %s] received unknown command over connection: "
-                     "%s", s->hostname, s->connected_to, *word ? word : "(unset)");
-            if (s->unknown_lines == SENDER_LOG_UNKNOWN) {
-                log_line(LOG_ERR, "STREAM %s [send to %s] further unknown commands on this "
-                         "connection are not logged", s->hostname, s->connected_to);
-            }
-        }
-        p = nl + 1;
-    }
-    if (p < end && p != s->rd) {
-        memmove(s->rd, p, (size_t)(end - p));
-    }
-    s->rd_len = (size_t)(end - p);
-    if (s->rd_len == SENDER_READ_MAX) {
-        s->rd_len = 0;             /* a line longer than the buffer: dropped */
-    }
-}
-
-static void step_streaming(Sender *s, int64_t now)
-{
-    const SenderGlobal *g = &s->loop->g;
-    s->more = 0;
-    for (size_t got = 0;;) {
-        if (got >= SENDER_READ_TURN) {
-            s->more = 1;           /* a parent that never pauses must not hold the loop */
-            break;
-        }
-        ssize_t n = io_read(s, s->rd + s->rd_len, SENDER_READ_MAX - s->rd_len);
-        if (n > 0) {
-            got += (size_t)n;
-            s->rd_len += (size_t)n;
-            s->last_traffic_ms = now;
-            parent_lines(s);
-            continue;
-        }
-        if (n < 0 && would_block()) {
-            break;
-        }
-        if (n == 0 || errno == ECONNRESET) {
-            log_line(LOG_ERR, "STREAM %s [send to %s]: connection closed by far end.",
-                     s->hostname, s->connected_to);
-        } else {
-            log_line(LOG_ERR, "STREAM %s [send to %s]: error during receive (%zd) - closing "
-                     "connection.", s->hostname, s->connected_to, n);
-        }
-        connection_lost(s, now);
-        return;
-    }
     pthread_mutex_lock(&s->mu);
     if (s->overflow) {
         size_t allocated = s->buf.cap;
@@ -551,7 +491,7 @@ static void step_streaming(Sender *s, int64_t now)
                  "sending %llu bytes. Restarting connection", s->hostname, s->connected_to,
                  allocated, (unsigned long long)s->sent_on_conn);
         connection_lost(s, now);
-        return;
+        return 0;
     }
     while (sendbuf_pending(&s->buf)) {
         s->send_attempts++;
@@ -571,9 +511,59 @@ static void step_streaming(Sender *s, int64_t now)
                  "we have sent %llu bytes on this connection.", s->hostname, s->connected_to,
                  (unsigned long long)s->sent_on_conn);
         connection_lost(s, now);
-        return;
+        return 0;
     }
     pthread_mutex_unlock(&s->mu);
+    return 1;
+}
+
+static void step_streaming(Sender *s, int64_t now)
+{
+    const SenderGlobal *g = &s->loop->g;
+    s->more = 0;
+    for (size_t got = 0;;) {
+        if (got >= SENDER_READ_TURN) {
+            s->more = 1;           /* a parent that never pauses must not hold the loop */
+            break;
+        }
+        ssize_t n = io_read(s, s->rd + s->rd_len, SENDER_READ_MAX - s->rd_len);
+        if (n > 0) {
+            got += (size_t)n;
+            s->rd_len += (size_t)n;
+            s->last_traffic_ms = now;
+            sender_parent_lines(s);
+            continue;
+        }
+        if (n < 0 && would_block()) {
+            break;
+        }
+        if (n == 0 || errno == ECONNRESET) {
+            log_line(LOG_ERR, "STREAM %s [send to %s]: connection closed by far end.",
+                     s->hostname, s->connected_to);
+        } else {
+            log_line(LOG_ERR, "STREAM %s [send to %s]: error during receive (%zd) - closing "
+                     "connection.", s->hostname, s->connected_to, n);
+        }
+        connection_lost(s, now);
+        return;
+    }
+    if (!write_pending(s, now)) {
+        return;
+    }
+    for (int round = 0; round < 8 && s->rq_head < s->rq_n; round++) {
+        int queued = sender_repl_run(s);
+        if (!write_pending(s, now)) {
+            return;
+        }
+        if (!queued) {
+            break;
+        }
+    }
+    if (s->rq_head < s->rq_n && !s->more) {
+        pthread_mutex_lock(&s->mu);
+        s->more = sendbuf_pending(&s->buf) <= s->buf.max / 2;   /* room: answer on the next turn */
+        pthread_mutex_unlock(&s->mu);
+    }
     if (now - s->last_traffic_ms > g->timeout_s * 1000) {
         log_line(LOG_ERR, "STREAM %s [send to %s]: could not send metrics for %ld seconds - "
                  "closing connection - we have sent %llu bytes on this connection via %llu send "

@@ -26,6 +26,13 @@ int sender_queue(Sender *s, const char *p, size_t n);
    parent's decoder starts empty). 0 when out of memory (loop thread). */
 int sender_lz4_start(Sender *s);
 
+/* sender_cmds.c (loop thread): the complete lines in s->rd, from the parent (REPLAY_CHART
+   queued, anything else logged); answer queued replication requests while the send buffer is
+   at most half full (1 when something was queued); forget the queue (a new connection). */
+void sender_parent_lines(Sender *s);
+int sender_repl_run(Sender *s);
+void sender_repl_drop(Sender *s);
+
 enum { SS_IDLE, SS_RESOLVING, SS_CONNECTING, SS_TLS, SS_REQUEST, SS_REPLY, SS_STREAMING };
 
 #define SENDER_REPLY_MAX 8192    /* 1.37.1 reads the reply into an 8 KiB buffer */
@@ -76,6 +83,12 @@ struct Sender {
     unsigned long unknown_lines; /* parent lines seen on this connection */
     int more;                    /* the last turn stopped reading before EAGAIN */
     uint64_t sent_on_conn, send_attempts;
+    /* replication requests of this connection not answered yet (sender_conn.c): charts in
+       arrival order, each at most once (RrdChart.repl_queued == conn_gen) */
+    RrdChart **rq;
+    size_t rq_head, rq_n, rq_cap;
+    Sbuf repl;                   /* one answer being made */
+    uint64_t repl_answers, repl_points;
     struct Sender *next;
 };
 

@@ -381,7 +381,7 @@ def test_refusals(tmp):
                   f"({fake.count} connections)")
             req = fake.requests[0] if fake.requests else b""
             check(req.startswith(b"STREAM key=" + KEY.encode() + b"&hostname=kid&") and
-                  b"&machine_guid=" + CHILD_GUID.encode() in req and b"&ver=1728&" in req and
+                  b"&machine_guid=" + CHILD_GUID.encode() in req and b"&ver=5824&" in req and
                   req.endswith(b" HTTP/1.1\r\nUser-Agent: streamd/0.1\r\nAccept: */*\r\n\r\n")
                   and b"keep-alive" not in req.lower(),
                   f"refusal {i}: the request is 1.37.1's shape", req[:300])
