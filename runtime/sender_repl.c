@@ -12,10 +12,13 @@
 **     `RSET "<dim>" NAN "E"`;
 **   - RDSTATE/RSSTATE (the collection state that lets the parent continue interpolating) only
 **     when streaming starts.
-** Two differences, both so that nothing is lost: values are printed with enough digits to read
-** back exactly (1.37.1 prints 7 decimals, so 0.00000004 became 0.0000000), and an answer that
-** would not fit the send buffer is cut at a slot and does not start streaming, so the parent
-** asks again from there (1.37.1 would overflow its buffer and reconnect).
+** Three differences, all so that nothing is lost: values are printed with enough digits to
+** read back exactly (1.37.1 prints 7 decimals, so 0.00000004 became 0.0000000); an answer
+** that would not fit the send buffer is cut at a slot and does not start streaming, so the
+** parent asks again from there (1.37.1 would overflow its buffer and reconnect); and a range
+** that starts at the chart's oldest slot includes that slot (1.37.1 answers for (after,
+** before], and a parent with nothing of the chart asks from the child's first entry, so a
+** 1.37.1 child never sends its first point).
 */
 #include "sender_repl.h"
 
@@ -200,7 +203,10 @@ void sender_repl_answer(Sbuf *b, RrdHost *h, RrdChart *c, int start, int64_t aft
         if (streaming && last > q_before) {
             q_before = last;
         }
-        before = timeframe(b, h, c, q_after, q_before, now, max_bytes, &out->points, &out->cut);
+        /* (after, before], except that a range starting at our oldest slot includes it: a
+           parent asks from there when it has nothing of ours, so it cannot hold that slot */
+        int64_t from = first && q_after <= first ? first - 1 : q_after;
+        before = timeframe(b, h, c, from, q_before, now, max_bytes, &out->points, &out->cut);
         streaming = streaming && !out->cut;
     } else {
         after = before = 0;

@@ -190,10 +190,13 @@ static void test_answers(void **state)
     assert_false(a.start_streaming);
     assert_int_equal(a.before, T0 + 50);
     assert_int_equal(count_lines(sbuf_str(&b), "RDSTATE "), 0);
-    /* one RBEGIN '' per slot after the first up to T0 + 50 where a dimension has a value
-       (1.37.1 answers for (after, before]) */
-    assert_int_equal(a.points, valued_slots(f->h, c, first, T0 + 50));
-    assert_true(a.points >= (size_t)(T0 + 50 - first - 1));
+    /* one RBEGIN '' per slot from the first (included: the range starts at or before it) up
+       to T0 + 50 where a dimension has a value */
+    assert_int_equal(a.points, valued_slots(f->h, c, first - 1, T0 + 50));
+    assert_true(a.points >= (size_t)(T0 + 50 - first));
+    snprintf(want, sizeof want, "RBEGIN \"sys.t\"\nRBEGIN '' %lld %lld %lld\n",
+             (long long)first - 1, (long long)first, T0 + N);
+    assert_int_equal(strncmp(sbuf_str(&b), want, strlen(want)), 0);
     assert_int_equal(count_lines(sbuf_str(&b), "RBEGIN '' "), (int)a.points);
     assert_int_equal(count_lines(sbuf_str(&b), "RSET "), 2 * (int)a.points);
     /* 'a' was not collected at i = 22 (22 % 17 == 5): its slot at T0 + 22 is empty */
@@ -249,8 +252,8 @@ static void test_cut_to_budget(void **state)
     assert_true(b.len <= SENDER_REPL_MIN_BYTES);
     /* answered from the first entry for as many slots as fit, each with a value */
     int64_t first = f->h->ops->first_t(c->dims->next->sd);
-    assert_int_equal(a.points, valued_slots(f->h, c, first, a.before));
-    assert_int_equal(a.before, first + (int64_t)a.points);
+    assert_int_equal(a.points, valued_slots(f->h, c, first - 1, a.before));
+    assert_int_equal(a.before, first - 1 + (int64_t)a.points);
     assert_int_equal(count_lines(sbuf_str(&b), "RDSTATE "), 0);
     sbuf_free(&b);
     rrd_testutil_close(f);
@@ -362,7 +365,7 @@ static void test_round_trip(void **state)
         RrdDim *pd = rrd_dim_find(pc, d->id);
         assert_non_null(pd);
         int64_t first = kid->h->ops->first_t(d->sd);
-        for (int64_t t = first + 1; t < T0 + N; t++) {   /* the first is never asked for */
+        for (int64_t t = first; t < T0 + N; t++) {
             StoragePoint k = point_at(kid->h, d, t), p = point_at(par->h, pd, t);
             if (k.v == -12345.0 || isnan(k.v)) {
                 assert_true(p.v == -12345.0 || isnan(p.v));

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""streamd as a child fills its parent's gap by replication (stream-protocol §3.7), loopback.
+
+A streamd child (memory mode ram, its own collectors) streams into a parent that keeps its data
+across a restart. The parent is stopped for OUTAGE seconds and started again; the child
+reconnects, and the parent asks it for what it missed (REPLAY_CHART after the child's
+CHART_DEFINITION_END). Then every row of system.cpu the child's own API has for the last 60 s
+(before the restart, during the outage and after it) must be at the parent with the same values
+(7 significant digits: relative or absolute 1e-6), and at least OUTAGE - 3 of them must be
+from the outage. (The child's very first row is the one exception, see run_phase.) Parents:
+  1. the real Netdata 1.37.1 (tests/interop/netdata.sh) with `default memory mode = dbengine`;
+  2. streamd with `default memory mode = dbengine` and a data directory.
+The link must negotiate REPLICATION, and the child's log must show no unknown parent command.
+Exit 0 when every check passed. Environment: STREAMC, STREAMD, KEEP_TMP=1.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from streamd_test import (ROOT, Checks, Streamd, compile_policy, free_port,  # noqa: E402
+                          need_binaries, poll, remove_tmp)
+
+NETDATA_SH = os.path.join(ROOT, "tests", "interop", "netdata.sh")
+KEY = "5e1d0000-0000-4000-8000-0000000000a1"
+G_PARENT = "5e1d0000-0000-4000-8000-0000000000b1"
+G_CHILD = "5e1d0000-0000-4000-8000-0000000000c1"
+CHILD = "sd-repl-kid"
+OUTAGE = 8
+check = Checks()
+
+
+def rows(get, prefix, after=-60):
+    try:
+        j = get(f"{prefix}/api/v1/data?chart=system.cpu&dimensions=user,system&after={after}"
+                f"&format=json")
+    except (OSError, ValueError):
+        return {}
+    return {r[0]: r[1:] for r in (j or {}).get("data", []) if r[1] is not None}
+
+
+def same(a, b):
+    return all(abs(x - y) <= max(1e-6, 1e-6 * abs(x)) for x, y in zip(a, b))
+
+
+class NetdataParent:
+    """The real 1.37.1 parent on PORT, keeping KEY's hosts in dbengine."""
+
+    def __init__(self, tmp, port):
+        self.port, self.dir = port, os.path.join(tmp, "ndparent")
+        os.makedirs(os.path.join(self.dir, "etc"), exist_ok=True)
+        with open(os.path.join(self.dir, "etc", "stream.conf"), "w") as f:
+            f.write(f"[stream]\n    enabled = no\n[{KEY}]\n    enabled = yes\n"
+                    f"    default memory mode = dbengine\n")
+        self.srv = Streamd("", port, "")            # only for get()/json()
+
+    def start(self):
+        env = dict(os.environ, ND_HOSTNAME="nd-parent", ND_GUID=G_PARENT)
+        p = subprocess.run(["bash", NETDATA_SH, "start-parent", self.dir, str(self.port)],
+                           env=env, capture_output=True, text=True, timeout=90)
+        self.err = p.stderr[-2000:]
+        return p.returncode == 0
+
+    def stop(self):
+        p = subprocess.run(["bash", NETDATA_SH, "stop", self.dir], capture_output=True,
+                           timeout=60)
+        return p.returncode
+
+    def json(self, path):
+        return self.srv.json(path)
+
+
+class StreamdParent:
+    """A streamd parent on PORT keeping KEY's hosts in dbengine under DATA."""
+
+    def __init__(self, tmp, port):
+        net = (f"[global]\n    hostname = sd-parent\n[db]\n    mode = ram\n"
+               f"[web]\n    bind to = 127.0.0.1:{port}\n")
+        st = (f"[stream]\n    enabled = no\n[{KEY}]\n    enabled = yes\n    allow from = *\n"
+              f"    default memory mode = dbengine\n")
+        pol, c = compile_policy(tmp, "sdparent", net, st, G_PARENT)
+        check(c.returncode == 0, "compile the streamd parent", c.stderr)
+        data = os.path.join(tmp, "sdparent-data")
+        os.makedirs(data, exist_ok=True)
+        self.srv = Streamd(pol, port, os.path.join(tmp, "sdparent.log"), data_dir=data,
+                           extra=["--no-collectors"])
+        self.err = ""
+
+    def start(self):
+        ok = self.srv.start()
+        self.err = "" if ok else self.srv.logtext()[-1500:]
+        return ok
+
+    def stop(self):
+        return self.srv.stop()
+
+    def json(self, path):
+        return self.srv.json(path)
+
+
+def run_phase(tmp, tag, parent, pport):
+    cport = free_port()
+    net = (f"[global]\n    hostname = {CHILD}\n[db]\n    mode = ram\n"
+           f"[web]\n    bind to = 127.0.0.1:{cport}\n")
+    st = (f"[stream]\n    enabled = yes\n    destination = 127.0.0.1:{pport}\n"
+          f"    api key = {KEY}\n    timeout seconds = 10\n    reconnect delay seconds = 1\n")
+    pol, c = compile_policy(tmp, "kid-" + tag, net, st, G_CHILD)
+    check(c.returncode == 0, f"{tag}: compile the streamd child", c.stderr)
+    child = Streamd(pol, cport, os.path.join(tmp, f"kid-{tag}.log"))
+    prefix = f"/host/{CHILD}"
+    try:
+        if not check(parent.start(), f"{tag}: the parent starts", parent.err):
+            return
+        check(child.start(), f"{tag}: the streamd child starts")
+        check(poll(lambda: len(rows(parent.json, prefix)) >= 5, 30),
+              f"{tag}: the parent has the child's system.cpu", child.logtext()[-1500:])
+        caps = re.findall(r"\[send to [^]]*\]: established link with negotiated capabilities: "
+                          r"(.*)", child.logtext())
+        check(caps and "REPLICATION" in caps[-1].split(),
+              f"{tag}: the link negotiated REPLICATION", caps)
+        rc = parent.stop()
+        check(rc == 0, f"{tag}: the parent stops cleanly (exit {rc})")
+        down = time.time()
+        time.sleep(OUTAGE)
+        up = time.time()
+        check(parent.start(), f"{tag}: the parent starts again", parent.err)
+        back = poll(lambda: any(t >= int(up) + 2 for t in rows(parent.json, prefix)), 45)
+        check(back, f"{tag}: the child streams into the restarted parent",
+              child.logtext()[-1500:])
+        time.sleep(2)
+        mine, theirs = rows(child.json, ""), rows(parent.json, prefix)
+        outage = [t for t in mine if down + 1 < t < up - 1]
+        # A chart that appears while the child is connected starts with "0 0" (nothing to
+        # replicate), and a parent stores a dimension from its second collection on (1.37.1's
+        # rule): the child's first row can only be at the parent when the child connected
+        # after it was stored. Every other row must be there.
+        first = min(mine) if mine else 0
+        missing = [t for t in mine if t != first and
+                   (t not in theirs or not same(mine[t], theirs[t]))]
+        check(mine and not missing and len(outage) >= OUTAGE - 3,
+              f"{tag}: every one of the child's {len(mine)} rows of the last 60 s is at the "
+              f"parent with the same values ({len(outage)} from the outage)",
+              [(t, mine[t], theirs.get(t)) for t in missing[:5]])
+        log = child.logtext()
+        check("unknown command" not in log and "cannot find chart" not in log
+              and "incomplete" not in log,
+              f"{tag}: the child understood every command of the parent",
+              [l for l in log.splitlines() if "command" in l][:5])
+    finally:
+        rc = child.stop()
+        check(rc in (0, None), f"{tag}: the child stops cleanly (exit {rc})")
+        parent.stop()
+
+
+def main():
+    why = need_binaries(netdata=True)
+    if why:
+        print("FAIL " + why)
+        return 1
+    tmp = tempfile.mkdtemp(prefix="streamd-kidrepl-")
+    try:
+        port = free_port()
+        run_phase(tmp, "netdata parent", NetdataParent(tmp, port), port)
+        port = free_port()
+        run_phase(tmp, "streamd parent", StreamdParent(tmp, port), port)
+    finally:
+        remove_tmp(tmp)
+    return check.done("streamd_child_replication")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
