@@ -4,6 +4,13 @@
 ** a collection and the host-label block from hostile text (a proxied child's host name, labels,
 ** system info, chart words).
 **
+** The whole input is also a parent's command stream: each REPLAY_CHART line for a chart of a
+** fixed child is answered (runtime/sender_repl.c), with a byte budget from the first byte.
+** Traps when the answer is not RBEGIN "<id>", points with rising end times inside the range
+** and one RSET per dimension each, state lines only when streaming starts, and a REND that
+** says what was returned; when it is over its budget; or when a parent (ingest.c) refuses any
+** of its lines.
+**
 ** The whole input is first a parent's reply. Then it is cut at NUL bytes into up to NPIECES
 ** strings that fill a host and a chart by hand (missing pieces are "").
 **
@@ -25,7 +32,11 @@
 
 #include "rrd.h"
 #include "sbuf.h"
+#include "ingest.h"
+#include "policy_format.h"
+#include "rrd_testutil.h"
 #include "sender_fmt.h"
+#include "sender_repl.h"
 #include "stream_caps.h"
 #include "wire.h"
 
@@ -328,9 +339,167 @@ static void check_host_labels(const RrdHost *h)
     sbuf_free(&b);
 }
 
+/* ---- replication requests (sender_repl.c) --------------------------------------------------- */
+
+#define REPL_T0 1700000000LL
+#define REPL_N 300
+
+static int64_t repl_clock(void)
+{
+    return REPL_T0 + REPL_N;
+}
+
+/* A child with two charts collected REPL_N times (made once: answers only read it). */
+static RrdFixture *repl_child(void)
+{
+    static RrdFixture *f;
+    if (f) {
+        return f;
+    }
+    f = rrd_testutil_open(POLICY_MODE_RAM, 3600, 1);
+    const char *ids[2] = {"sys.t", "x.y"};
+    for (int k = 0; k < 2; k++) {
+        const char *why;
+        RrdChartDef cd = {.id = ids[k], .title = "t", .units = "u", .family = "f",
+                          .context = ids[k], .chart_type = "line", .priority = 1,
+                          .update_every = k + 1};
+        RrdChart *c = rrd_chart_upsert(f->h, &cd, &why);
+        RrdDimDef a = {.id = "a", .algorithm = "absolute"};
+        RrdDimDef b = {.id = "b", .algorithm = "incremental"};
+        check(c && rrd_dim_upsert(f->h, c, &a, &why) && rrd_dim_upsert(f->h, c, &b, &why));
+        for (int i = 0; i < REPL_N / (k + 1); i++) {
+            rrd_chart_begin(c, i ? (uint64_t)(k + 1) * 1000000u : 0);
+            if (i % 7 != 3) {
+                rrd_dim_set(c->dims, (int64_t)i * 5);
+            }
+            rrd_dim_set(c->dims->next, (int64_t)i * i);
+            rrd_chart_end(f->h, c, ((uint64_t)REPL_T0 + (uint64_t)i * (k + 1)) * 1000000u + 1);
+        }
+    }
+    return f;
+}
+
+/* The lines of B in a writable copy (*TEXT, freed by the caller with the array). */
+static char **answer_lines(const Sbuf *b, char **text, size_t *n)
+{
+    *text = malloc(b->len + 1);
+    char **v = malloc((b->len + 1) * sizeof *v);
+    check(*text && v);
+    memcpy(*text, b->s, b->len + 1);
+    *n = 0;
+    for (char *p = *text, *nl; *p; p = nl + 1) {
+        nl = strchr(p, '\n');
+        check(nl != NULL);
+        *nl = '\0';
+        v[(*n)++] = p;
+    }
+    return v;
+}
+
+/* Each input line that is a REPLAY_CHART for a known chart is answered; the answer must be
+   RBEGIN "<id>", points with strictly rising end times inside the range, one RSET per
+   dimension each, optional state, one REND that agrees with what was returned, within its
+   byte budget, and every line of it must be accepted by a parent (ingest.c). */
+static void check_replay(const uint8_t *data, size_t size, size_t budget)
+{
+    RrdFixture *kid = repl_child();
+    char *text = malloc(size + 1);
+    check(text != NULL);
+    memcpy(text, data, size);
+    text[size] = '\0';
+    for (char *line = text, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        if (nl) {
+            *nl = '\0';
+        }
+        char *w[9];
+        size_t n = wire_split(line, w, 8);
+        const char *id;
+        int start;
+        int64_t after, before;
+        if (!n || strcmp(w[0], "REPLAY_CHART") != 0 ||
+            sender_repl_parse(w, n, &id, &start, &after, &before) != 0) {
+            continue;
+        }
+        RrdChart *c = rrd_chart_find(kid->h, id);
+        if (!c) {
+            continue;
+        }
+        Sbuf b;
+        sbuf_init(&b, 1u << 26);
+        SenderReplAnswer a;
+        sender_repl_answer(&b, kid->h, c, start, after, before, repl_clock, budget, &a);
+        check(!b.overflow && b.len > 0 && b.s[b.len - 1] == '\n');
+        check(b.len <= (budget < SENDER_REPL_MIN_BYTES ? SENDER_REPL_MIN_BYTES : budget) + 4096);
+        check(!a.cut || !a.start_streaming);
+        char *text_copy, *lw[WIRE_MAX_WORDS + 1];
+        size_t nl_n;
+        char **ln = answer_lines(&b, &text_copy, &nl_n);
+        check(nl_n >= 2 && words(ln[0], lw) == 2 && strcmp(lw[0], "RBEGIN") == 0 &&
+              strcmp(lw[1], c->id) == 0);
+        size_t points = 0, sets = 0, states = 0;
+        int64_t prev_end = 0;
+        for (size_t i = 1; i + 1 < nl_n; i++) {
+            size_t k = words(ln[i], lw);
+            if (strcmp(lw[0], "RBEGIN") == 0) {
+                check(k == 5 && states == 0 && sets == points * c->ndims);
+                int64_t st = (int64_t)wire_u64(lw[2]), en = (int64_t)wire_u64(lw[3]);
+                check(en - st == c->update_every && en > prev_end && en <= a.before);
+                prev_end = en;
+                points++;
+            } else if (strcmp(lw[0], "RSET") == 0) {
+                check(k == 4 && points > 0 && states == 0);
+                sets++;
+            } else {
+                check(strcmp(lw[0], "RDSTATE") == 0 || strcmp(lw[0], "RSSTATE") == 0);
+                states++;
+            }
+        }
+        check(points == a.points && sets == points * c->ndims);
+        check(states == (a.start_streaming ? c->ndims + 1 : 0));
+        check(words(ln[nl_n - 1], lw) == 8 && strcmp(lw[0], "REND") == 0);
+        check(strcmp(lw[4], a.start_streaming ? "true" : "false") == 0);
+        check((int64_t)wire_u64(lw[5]) == a.after && (int64_t)wire_u64(lw[6]) == a.before);
+
+        /* a parent takes every line */
+        RrdFixture *par = rrd_testutil_open(POLICY_MODE_RAM, 600, 1);
+        Ingest in;
+        Sbuf def, out;
+        ingest_init(&in, par->h);
+        sbuf_init(&def, 1u << 16);
+        sbuf_init(&out, 1u << 16);
+        in.repl = 1;
+        in.out = &out;
+        par->h->cfg.replication = 1;
+        sender_fmt_definition(&def, c, 0);
+        Lines dl;
+        split_lines(&dl, &def);
+        uint64_t now_ut = (uint64_t)repl_clock() * 1000000u;
+        for (size_t i = 0; i < dl.n; i++) {
+            check(ingest_line(&in, dl.line[i], strlen(dl.line[i]), now_ut) == INGEST_OK);
+        }
+        free(text_copy);
+        free(ln);
+        ln = answer_lines(&b, &text_copy, &nl_n);   /* words() above cut the lines up */
+        for (size_t i = 0; i < nl_n; i++) {
+            check(ingest_line(&in, ln[i], strlen(ln[i]), now_ut) == INGEST_OK);
+        }
+        free(dl.text);
+        free(text_copy);
+        free(ln);
+        ingest_reset(&in);
+        sbuf_free(&def);
+        sbuf_free(&out);
+        rrd_testutil_close(par);
+        sbuf_free(&b);
+    }
+    free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     check_reply(data, size);
+    check_replay(data, size, size ? (size_t)data[0] * 64 : 0);
 
     /* NUL-separated pieces, as C strings */
     char *copy = malloc(size + 1);
