@@ -161,7 +161,7 @@ static void push(RrdHost *h, RrdChart *c, uint64_t interval_ut)
         sender_fmt_definition(b, c, (s->caps & STREAM_CAP_CLABELS) != 0);
         if (repl) {
             /* 1.37.1: the parent answers with REPLAY_CHART; the chart's collections wait until
-               a REND of ours starts streaming (sender_cmds.c) */
+               a REND of ours starts streaming (sender_stream.c) */
             sender_repl_definition_end(b, h, c, (int64_t)time(NULL));
             c->repl_done_conn = 0;
         }

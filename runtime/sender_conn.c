@@ -12,8 +12,8 @@
 **             within `timeout seconds` (else 60 s), the reply must come within it (else 30 s);
 **             a refusal postpones as the reply table says. Every failed handshake then waits
 **             `reconnect delay seconds` too.
-**   stream:   buffer full, a send error, the parent closing, or nothing sent or received for
-**             `timeout seconds` -> close and reconnect at once (no delay).
+**   stream:   (sender_stream.c) buffer full, a send error, the parent closing, or nothing sent
+**             or received for `timeout seconds` -> close and reconnect at once (no delay).
 **
 ** Log lines are 1.37.1's texts with "STREAM <host> [send to <dest>]: " in front.
 **
@@ -91,7 +91,7 @@ static void attempt_failed(Sender *s, int64_t now)
 }
 
 /* A working connection ended: the next pass starts at once. */
-static void connection_lost(Sender *s, int64_t now)
+void sender_connection_lost(Sender *s, int64_t now)
 {
     sender_close(s);
     s->next_attempt_ms = now;
@@ -242,7 +242,7 @@ static void connected(Sender *s, int64_t now)
     s->req_off = 0;
 }
 
-static ssize_t io_write(Sender *s, const void *p, size_t n)
+ssize_t sender_io_write(Sender *s, const void *p, size_t n)
 {
     if (s->ssl) {
         int ww;
@@ -251,7 +251,7 @@ static ssize_t io_write(Sender *s, const void *p, size_t n)
     return send(s->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
-static ssize_t io_read(Sender *s, void *p, size_t n)
+ssize_t sender_io_read(Sender *s, void *p, size_t n)
 {
     if (s->ssl) {
         int ww;
@@ -260,7 +260,7 @@ static ssize_t io_read(Sender *s, void *p, size_t n)
     return recv(s->fd, p, n, MSG_DONTWAIT);
 }
 
-static int would_block(void)
+int sender_would_block(void)
 {
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
@@ -338,12 +338,12 @@ static void step_request(Sender *s, int64_t now)
 {
     size_t len = s->req.len;
     while (s->req_off < len) {
-        ssize_t n = io_write(s, s->req.s + s->req_off, len - s->req_off);
+        ssize_t n = sender_io_write(s, s->req.s + s->req_off, len - s->req_off);
         if (n > 0) {
             s->req_off += (size_t)n;
             continue;
         }
-        if (n < 0 && would_block() && now < s->deadline_ms) {
+        if (n < 0 && sender_would_block() && now < s->deadline_ms) {
             return;
         }
         log_line(LOG_ERR, "STREAM %s [send to %s]: failed to send HTTP header to remote netdata.",
@@ -383,7 +383,7 @@ static void established(Sender *s, int64_t now, int32_t version);
 static void step_reply(Sender *s, int64_t now)
 {
     for (;;) {
-        ssize_t n = io_read(s, s->reply + s->reply_len, SENDER_REPLY_MAX - s->reply_len);
+        ssize_t n = sender_io_read(s, s->reply + s->reply_len, SENDER_REPLY_MAX - s->reply_len);
         if (n > 0) {
             s->reply_len += (size_t)n;
             if (partial_reply(s->reply, s->reply_len) && s->reply_len < SENDER_REPLY_MAX) {
@@ -391,7 +391,7 @@ static void step_reply(Sender *s, int64_t now)
             }
             break;
         }
-        if (n < 0 && would_block() && now < s->deadline_ms) {
+        if (n < 0 && sender_would_block() && now < s->deadline_ms) {
             return;
         }
         if (s->reply_len) {
@@ -479,100 +479,6 @@ static void established(Sender *s, int64_t now, int32_t version)
              s->connected_to);
 }
 
-/* The buffer-full check and the writes of one turn: 0 when the connection was lost. */
-static int write_pending(Sender *s, int64_t now)
-{
-    pthread_mutex_lock(&s->mu);
-    if (s->overflow) {
-        size_t allocated = s->buf.cap;
-        s->buffer_full++;
-        pthread_mutex_unlock(&s->mu);
-        log_line(LOG_ERR, "STREAM %s [send to %s]: buffer full (allocated %zu bytes) after "
-                 "sending %llu bytes. Restarting connection", s->hostname, s->connected_to,
-                 allocated, (unsigned long long)s->sent_on_conn);
-        connection_lost(s, now);
-        return 0;
-    }
-    while (sendbuf_pending(&s->buf)) {
-        s->send_attempts++;
-        ssize_t n = io_write(s, s->buf.b + s->buf.r, sendbuf_pending(&s->buf));
-        if (n > 0) {
-            sendbuf_consume(&s->buf, (size_t)n);
-            s->sent_on_conn += (uint64_t)n;
-            s->bytes_sent += (uint64_t)n;
-            s->last_traffic_ms = now;
-            continue;
-        }
-        if (n < 0 && would_block()) {
-            break;
-        }
-        pthread_mutex_unlock(&s->mu);
-        log_line(LOG_ERR, "STREAM %s [send to %s]: failed to send metrics - closing connection - "
-                 "we have sent %llu bytes on this connection.", s->hostname, s->connected_to,
-                 (unsigned long long)s->sent_on_conn);
-        connection_lost(s, now);
-        return 0;
-    }
-    pthread_mutex_unlock(&s->mu);
-    return 1;
-}
-
-static void step_streaming(Sender *s, int64_t now)
-{
-    const SenderGlobal *g = &s->loop->g;
-    s->more = 0;
-    for (size_t got = 0;;) {
-        if (got >= SENDER_READ_TURN) {
-            s->more = 1;           /* a parent that never pauses must not hold the loop */
-            break;
-        }
-        ssize_t n = io_read(s, s->rd + s->rd_len, SENDER_READ_MAX - s->rd_len);
-        if (n > 0) {
-            got += (size_t)n;
-            s->rd_len += (size_t)n;
-            s->last_traffic_ms = now;
-            sender_parent_lines(s);
-            continue;
-        }
-        if (n < 0 && would_block()) {
-            break;
-        }
-        if (n == 0 || errno == ECONNRESET) {
-            log_line(LOG_ERR, "STREAM %s [send to %s]: connection closed by far end.",
-                     s->hostname, s->connected_to);
-        } else {
-            log_line(LOG_ERR, "STREAM %s [send to %s]: error during receive (%zd) - closing "
-                     "connection.", s->hostname, s->connected_to, n);
-        }
-        connection_lost(s, now);
-        return;
-    }
-    if (!write_pending(s, now)) {
-        return;
-    }
-    for (int round = 0; round < 8 && s->rq_head < s->rq_n; round++) {
-        int queued = sender_repl_run(s);
-        if (!write_pending(s, now)) {
-            return;
-        }
-        if (!queued) {
-            break;
-        }
-    }
-    if (s->rq_head < s->rq_n && !s->more) {
-        pthread_mutex_lock(&s->mu);
-        s->more = sendbuf_pending(&s->buf) <= s->buf.max / 2;   /* room: answer on the next turn */
-        pthread_mutex_unlock(&s->mu);
-    }
-    if (now - s->last_traffic_ms > g->timeout_s * 1000) {
-        log_line(LOG_ERR, "STREAM %s [send to %s]: could not send metrics for %ld seconds - "
-                 "closing connection - we have sent %llu bytes on this connection via %llu send "
-                 "attempts.", s->hostname, s->connected_to, g->timeout_s,
-                 (unsigned long long)s->sent_on_conn, (unsigned long long)s->send_attempts);
-        connection_lost(s, now);
-    }
-}
-
 void sender_drive(Sender *s, int64_t now)
 {
     /* a step that moved on may be able to go further at once (connected -> TLS -> request) */
@@ -601,7 +507,7 @@ void sender_drive(Sender *s, int64_t now)
             step_reply(s, now);
             break;
         default:
-            step_streaming(s, now);
+            sender_step_streaming(s, now);
             return;
         }
         if (s->state == before && s->state != SS_IDLE) {

@@ -1,6 +1,7 @@
 /*
-** sender_internal.h - what sender.c (the loop, attach/detach, the push hook) and
-** sender_conn.c (one sender's connection state machine) share.
+** sender_internal.h - what sender.c (the loop, attach/detach, the push hook), sender_conn.c
+** (one sender's connection state machine, up to the handshake) and sender_stream.c (an
+** established link) share.
 **
 ** Locks: a producer holds the host lock, then takes Sender.mu. The loop thread may take a
 ** host lock and then Sender.mu, never the other way round. SenderLoop.mu guards the list.
@@ -11,6 +12,7 @@
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "sbuf.h"
 #include "sender.h"
@@ -26,11 +28,17 @@ int sender_queue(Sender *s, const char *p, size_t n);
    parent's decoder starts empty). 0 when out of memory (loop thread). */
 int sender_lz4_start(Sender *s);
 
-/* sender_cmds.c (loop thread): the complete lines in s->rd, from the parent (REPLAY_CHART
-   queued, anything else logged); answer queued replication requests while the send buffer is
-   at most half full (1 when something was queued); forget the queue (a new connection). */
-void sender_parent_lines(Sender *s);
-int sender_repl_run(Sender *s);
+/* sender_conn.c: the socket (or TLS) I/O of S, non-blocking; whether errno says "try later";
+   close a link that worked (the next pass starts at once). */
+ssize_t sender_io_write(Sender *s, const void *p, size_t n);
+ssize_t sender_io_read(Sender *s, void *p, size_t n);
+int sender_would_block(void);
+void sender_connection_lost(Sender *s, int64_t now);
+
+/* sender_stream.c (loop thread): one turn of an established link (read the parent's commands,
+   answer replication requests while the send buffer is at most half full, write); forget the
+   queued replication requests (a new connection). */
+void sender_step_streaming(Sender *s, int64_t now);
 void sender_repl_drop(Sender *s);
 
 enum { SS_IDLE, SS_RESOLVING, SS_CONNECTING, SS_TLS, SS_REQUEST, SS_REPLY, SS_STREAMING };
@@ -83,7 +91,7 @@ struct Sender {
     unsigned long unknown_lines; /* parent lines seen on this connection */
     int more;                    /* the last turn stopped reading before EAGAIN */
     uint64_t sent_on_conn, send_attempts;
-    /* replication requests of this connection not answered yet (sender_conn.c): charts in
+    /* replication requests of this connection not answered yet (sender_stream.c): charts in
        arrival order, each at most once (RrdChart.repl_queued == conn_gen) */
     RrdChart **rq;
     size_t rq_head, rq_n, rq_cap;

@@ -1,6 +1,7 @@
 /*
-** sender_cmds.c - what a parent sends back to a streamd child, read on the loop thread
-** (sender_internal.h). A 1.37.1 parent sends REPLAY_CHART (after each CHART_DEFINITION_END
+** sender_stream.c - an established link of a streamd child, on the loop thread
+** (sender_internal.h): reading what the parent sends, answering its replication requests, and
+** writing the send buffer; the idle guard. A 1.37.1 parent sends REPLAY_CHART (after each CHART_DEFINITION_END
 ** and each REND that did not start streaming) and FUNCTION (only for functions a child
 ** declared; streamd declares none). As 1.37.1's execute_commands: REPLAY_CHART is queued and
 ** answered; an incomplete one is logged and ignored; anything else is logged as an unknown
@@ -11,6 +12,7 @@
 ** once: a newer request for it replaces the older one's range, as 1.37.1's request dictionary
 ** does. The queue belongs to one connection and is dropped with it.
 */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,7 +105,7 @@ static void queue_request(Sender *s, char **w, size_t n)
     pthread_mutex_unlock(&s->h->lock);
 }
 
-void sender_parent_lines(Sender *s)
+static void parent_lines(Sender *s)
 {
     char *p = s->rd, *end = s->rd + s->rd_len, *nl;
     *end = 0;
@@ -129,7 +131,7 @@ void sender_parent_lines(Sender *s)
     }
 }
 
-int sender_repl_run(Sender *s)
+static int repl_run(Sender *s)
 {
     int queued = 0;
     while (s->rq_head < s->rq_n) {
@@ -170,4 +172,98 @@ int sender_repl_run(Sender *s)
 void sender_repl_drop(Sender *s)
 {
     s->rq_head = s->rq_n = 0;      /* the charts' repl_queued name an older connection now */
+}
+
+/* The buffer-full check and the writes of one turn: 0 when the connection was lost. */
+static int write_pending(Sender *s, int64_t now)
+{
+    pthread_mutex_lock(&s->mu);
+    if (s->overflow) {
+        size_t allocated = s->buf.cap;
+        s->buffer_full++;
+        pthread_mutex_unlock(&s->mu);
+        log_line(LOG_ERR, "STREAM %s [send to %s]: buffer full (allocated %zu bytes) after "
+                 "sending %llu bytes. Restarting connection", s->hostname, s->connected_to,
+                 allocated, (unsigned long long)s->sent_on_conn);
+        sender_connection_lost(s, now);
+        return 0;
+    }
+    while (sendbuf_pending(&s->buf)) {
+        s->send_attempts++;
+        ssize_t n = sender_io_write(s, s->buf.b + s->buf.r, sendbuf_pending(&s->buf));
+        if (n > 0) {
+            sendbuf_consume(&s->buf, (size_t)n);
+            s->sent_on_conn += (uint64_t)n;
+            s->bytes_sent += (uint64_t)n;
+            s->last_traffic_ms = now;
+            continue;
+        }
+        if (n < 0 && sender_would_block()) {
+            break;
+        }
+        pthread_mutex_unlock(&s->mu);
+        log_line(LOG_ERR, "STREAM %s [send to %s]: failed to send metrics - closing connection - "
+                 "we have sent %llu bytes on this connection.", s->hostname, s->connected_to,
+                 (unsigned long long)s->sent_on_conn);
+        sender_connection_lost(s, now);
+        return 0;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return 1;
+}
+
+void sender_step_streaming(Sender *s, int64_t now)
+{
+    const SenderGlobal *g = &s->loop->g;
+    s->more = 0;
+    for (size_t got = 0;;) {
+        if (got >= SENDER_READ_TURN) {
+            s->more = 1;           /* a parent that never pauses must not hold the loop */
+            break;
+        }
+        ssize_t n = sender_io_read(s, s->rd + s->rd_len, SENDER_READ_MAX - s->rd_len);
+        if (n > 0) {
+            got += (size_t)n;
+            s->rd_len += (size_t)n;
+            s->last_traffic_ms = now;
+            parent_lines(s);
+            continue;
+        }
+        if (n < 0 && sender_would_block()) {
+            break;
+        }
+        if (n == 0 || errno == ECONNRESET) {
+            log_line(LOG_ERR, "STREAM %s [send to %s]: connection closed by far end.",
+                     s->hostname, s->connected_to);
+        } else {
+            log_line(LOG_ERR, "STREAM %s [send to %s]: error during receive (%zd) - closing "
+                     "connection.", s->hostname, s->connected_to, n);
+        }
+        sender_connection_lost(s, now);
+        return;
+    }
+    if (!write_pending(s, now)) {
+        return;
+    }
+    for (int round = 0; round < 8 && s->rq_head < s->rq_n; round++) {
+        int queued = repl_run(s);
+        if (!write_pending(s, now)) {
+            return;
+        }
+        if (!queued) {
+            break;
+        }
+    }
+    if (s->rq_head < s->rq_n && !s->more) {
+        pthread_mutex_lock(&s->mu);
+        s->more = sendbuf_pending(&s->buf) <= s->buf.max / 2;   /* room: answer on the next turn */
+        pthread_mutex_unlock(&s->mu);
+    }
+    if (now - s->last_traffic_ms > g->timeout_s * 1000) {
+        log_line(LOG_ERR, "STREAM %s [send to %s]: could not send metrics for %ld seconds - "
+                 "closing connection - we have sent %llu bytes on this connection via %llu send "
+                 "attempts.", s->hostname, s->connected_to, g->timeout_s,
+                 (unsigned long long)s->sent_on_conn, (unsigned long long)s->send_attempts);
+        sender_connection_lost(s, now);
+    }
 }
