@@ -9,7 +9,9 @@ CHART_DEFINITION_END). Then every row of system.cpu the child's own API has for 
 (7 significant digits: relative or absolute 1e-6), and at least OUTAGE - 3 of them must be
 from the outage. (The child's very first row is the one exception, see run_phase.) Parents:
   1. the real Netdata 1.37.1 (tests/interop/netdata.sh) with `default memory mode = dbengine`;
-  2. streamd with `default memory mode = dbengine` and a data directory.
+  2. streamd with `default memory mode = dbengine` and a data directory;
+  3. the real parent again, fed by a streamd proxy (memory mode ram) that relays a real Netdata
+     child: the outage is filled from the proxy's storage.
 The link must negotiate REPLICATION, and the child's log must show no unknown parent command.
 Exit 0 when every check passed. Environment: STREAMC, STREAMD, KEEP_TMP=1.
 """
@@ -29,6 +31,10 @@ KEY = "5e1d0000-0000-4000-8000-0000000000a1"
 G_PARENT = "5e1d0000-0000-4000-8000-0000000000b1"
 G_CHILD = "5e1d0000-0000-4000-8000-0000000000c1"
 CHILD = "sd-repl-kid"
+K_KIDS = "5e1d0000-0000-4000-8000-0000000000a2"
+G_PROXY = "5e1d0000-0000-4000-8000-0000000000d1"
+G_KID = "5e1d0000-0000-4000-8000-0000000000e1"
+KID = "nd-repl-kid"
 OUTAGE = 8
 check = Checks()
 
@@ -155,6 +161,62 @@ def run_phase(tmp, tag, parent, pport):
         parent.stop()
 
 
+def run_proxy_phase(tmp):
+    """A real Netdata child -> streamd proxy (memory mode ram for the child) -> the real parent:
+    the parent's outage is filled from the proxy's storage."""
+    tag = "through a proxy"
+    pport, xport, wport = free_port(), free_port(), free_port()
+    parent = NetdataParent(tmp, pport)
+    net = (f"[global]\n    hostname = sd-proxy\n[db]\n    mode = ram\n"
+           f"[web]\n    bind to = 127.0.0.1:{xport}\n")
+    st = (f"[stream]\n    enabled = no\n    destination = 127.0.0.1:{pport}\n"
+          f"    api key = {KEY}\n    timeout seconds = 10\n    reconnect delay seconds = 1\n"
+          f"[{K_KIDS}]\n    enabled = yes\n    allow from = *\n"
+          f"    default memory mode = ram\n    default proxy enabled = yes\n")
+    pol, c = compile_policy(tmp, "sdproxy", net, st, G_PROXY)
+    check(c.returncode == 0, f"{tag}: compile the streamd proxy", c.stderr)
+    proxy = Streamd(pol, xport, os.path.join(tmp, "sdproxy.log"), extra=["--no-collectors"])
+    kid = os.path.join(tmp, "ndkid")
+    prefix = f"/host/{KID}"
+    try:
+        if not check(parent.start(), f"{tag}: the parent starts", parent.err):
+            return
+        check(proxy.start(), f"{tag}: the streamd proxy starts")
+        p = subprocess.run(["bash", NETDATA_SH, "start-child", kid, f"127.0.0.1:{xport}", K_KIDS,
+                            KID, G_KID, str(wport)], capture_output=True, text=True, timeout=90)
+        if not check(p.returncode == 0, f"{tag}: the real child streams into the proxy",
+                     p.stderr[-1500:]):
+            return
+        kid_get = Streamd("", wport, "").json
+        check(poll(lambda: len(rows(parent.json, prefix)) >= 5, 40),
+              f"{tag}: the parent has the child's system.cpu", proxy.logtext()[-1500:])
+        rc = parent.stop()
+        check(rc == 0, f"{tag}: the parent stops cleanly (exit {rc})")
+        down = time.time()
+        time.sleep(OUTAGE)
+        up = time.time()
+        check(parent.start(), f"{tag}: the parent starts again", parent.err)
+        back = poll(lambda: any(t >= int(up) + 2 for t in rows(parent.json, prefix)), 45)
+        check(back, f"{tag}: the proxy streams the child into the restarted parent",
+              proxy.logtext()[-1500:])
+        time.sleep(2)
+        mine, theirs = rows(kid_get, ""), rows(parent.json, prefix)
+        outage = [t for t in mine if down + 1 < t < up - 1]
+        # rows older than the proxy's first stored one cannot be answered by the proxy
+        start = min(theirs) if theirs else 0
+        missing = [t for t in mine if t > start and
+                   (t not in theirs or not same(mine[t], theirs[t]))]
+        check(mine and not missing and len(outage) >= OUTAGE - 3,
+              f"{tag}: every one of the child's {len(mine)} rows since the parent's first is "
+              f"there with the same values ({len(outage)} from the outage)",
+              [(t, mine[t], theirs.get(t)) for t in missing[:5]])
+    finally:
+        subprocess.run(["bash", NETDATA_SH, "stop", kid], capture_output=True, timeout=60)
+        rc = proxy.stop()
+        check(rc in (0, None), f"{tag}: the proxy stops cleanly (exit {rc})")
+        parent.stop()
+
+
 def main():
     why = need_binaries(netdata=True)
     if why:
@@ -166,6 +228,7 @@ def main():
         run_phase(tmp, "netdata parent", NetdataParent(tmp, port), port)
         port = free_port()
         run_phase(tmp, "streamd parent", StreamdParent(tmp, port), port)
+        run_proxy_phase(tmp)
     finally:
         remove_tmp(tmp)
     return check.done("streamd_child_replication")
