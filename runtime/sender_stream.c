@@ -87,6 +87,13 @@ static void queue_request(Sender *s, char **w, size_t n)
     c->repl_before = before;
     c->repl_start = (uint8_t)start;
     if (c->repl_queued != s->conn_gen) {
+        if (s->rq_n == s->rq_cap && s->rq_head) {
+            /* answered entries go: a parent that asks again for what it just got while the
+               buffer never drains must not grow the array (pending <= one per chart) */
+            memmove(s->rq, s->rq + s->rq_head, (s->rq_n - s->rq_head) * sizeof *s->rq);
+            s->rq_n -= s->rq_head;
+            s->rq_head = 0;
+        }
         if (s->rq_n == s->rq_cap) {
             size_t cap = s->rq_cap ? s->rq_cap * 2 : 64;
             RrdChart **q = realloc(s->rq, cap * sizeof *q);
@@ -99,7 +106,7 @@ static void queue_request(Sender *s, char **w, size_t n)
             s->rq = q;
             s->rq_cap = cap;
         }
-        s->rq[s->rq_n++] = c;        /* at most once per chart: bounded by the host's charts */
+        s->rq[s->rq_n++] = c;        /* pending at most once per chart */
         c->repl_queued = s->conn_gen;
     }
     pthread_mutex_unlock(&s->h->lock);

@@ -13,10 +13,14 @@ from the outage. (The child's very first row is the one exception, see run_phase
   3. the real parent again, fed by a streamd proxy (memory mode ram) that relays a real Netdata
      child: the outage is filled from the proxy's storage.
 The link must negotiate REPLICATION, and the child's log must show no unknown parent command.
+Then a scripted parent: collections held back until a chart's replication ends, a "0 0" request
+answered with the collection state, bad requests logged and ignored, a flood answered with the
+child's memory bounded.
 Exit 0 when every check passed. Environment: STREAMC, STREAMD, KEEP_TMP=1.
 """
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -217,6 +221,96 @@ def run_proxy_phase(tmp):
         parent.stop()
 
 
+def run_fake_parent_phase(tmp):
+    """A scripted parent that negotiates REPLICATION (version=4160) and then sends what a
+    hostile or broken parent could: the child holds a chart's collections back until its
+    replication ends, answers, logs and ignores the bad commands, and stays bounded under a
+    flood of requests."""
+    tag = "scripted parent"
+    fport, cport = free_port(), free_port()
+    lsock = socket.socket()
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(("127.0.0.1", fport))
+    lsock.listen(4)
+    lsock.settimeout(20)
+    net = (f"[global]\n    hostname = {CHILD}\n[db]\n    mode = ram\n"
+           f"[web]\n    bind to = 127.0.0.1:{cport}\n")
+    st = (f"[stream]\n    enabled = yes\n    destination = 127.0.0.1:{fport}\n"
+          f"    api key = {KEY}\n    timeout seconds = 30\n    enable compression = no\n")
+    pol, c = compile_policy(tmp, "kid-fake", net, st, G_CHILD)
+    check(c.returncode == 0, f"{tag}: compile the streamd child", c.stderr)
+    child = Streamd(pol, cport, os.path.join(tmp, "kid-fake.log"))
+    got = bytearray()
+    conn = None
+
+    def pump(seconds):
+        end = time.time() + seconds
+        while time.time() < end:
+            try:
+                d = conn.recv(1 << 20)
+            except socket.timeout:
+                continue
+            if not d:
+                return
+            got.extend(d)
+
+    try:
+        check(child.start(), f"{tag}: the streamd child starts")
+        conn, _ = lsock.accept()
+        conn.settimeout(0.2)
+        req = b""
+        while b"\r\n\r\n" not in req:
+            req += conn.recv(4096)
+        check(b"&ver=4800&" in req, f"{tag}: the child offers REPLICATION (ver=4800 without "
+              f"compression)", req[:200])
+        conn.sendall(b"Hit me baby, push them over with the version=4160")
+        pump(3)
+        text = got.decode(errors="replace")
+        check(re.search(r'CHART_DEFINITION_END \d+ \d+ \d+\n', text) is not None,
+              f"{tag}: definitions end with CHART_DEFINITION_END")
+        check('BEGIN "system.cpu"' not in text,
+              f"{tag}: no collection of a chart before its replication ended")
+        conn.sendall(b'REPLAY_CHART "system.cpu" "true" 0 0\n'
+                     b'REPLAY_CHART "system.uptime"\n'
+                     b'REPLAY_CHART "no.such" "true" 1 2\n'
+                     b'FUNCTION tx1 10 "processes"\n')
+        pump(3)
+        text = got.decode(errors="replace")
+        i = text.find('RBEGIN "system.cpu"\n')
+        j = text.find("REND ", i)
+        k = text.find('BEGIN "system.cpu"', j)
+        check(i >= 0 and j > i and " true 0 0 " in text[j:j + 80] and k > j,
+              f"{tag}: RBEGIN/RDSTATE/RSSTATE/REND true answer '0 0', then system.cpu streams",
+              text[i:i + 300])
+        check(text.count('BEGIN "system.uptime"') == text.count('RBEGIN "system.uptime"') == 0,
+              f"{tag}: an incomplete request starts nothing (system.uptime still held back)")
+        log = child.logtext()
+        check("REPLAY_CHART command is incomplete (chart=system.uptime, start_streaming=(unset)"
+              in log and "cannot find chart 'no.such' to replicate" in log
+              and "received unknown command over connection: FUNCTION" in log,
+              f"{tag}: the incomplete request, the unknown chart and FUNCTION are logged",
+              log[-1200:])
+        # a flood: 20,000 requests for one chart, the whole range each time
+        flood = b'REPLAY_CHART "system.load" "false" 1 4000000000\n' * 20000
+        conn.sendall(flood)
+        pump(4)
+        rss = child.rss_kb()
+        text = got.decode(errors="replace")
+        check(text.count('RBEGIN "system.load"\n') >= 1 and rss < 64 * 1024,
+              f"{tag}: a flood of 20,000 requests is answered and memory stays bounded "
+              f"({rss} KiB)")
+        n0 = text.count('BEGIN "system.cpu"')
+        pump(3)
+        check(got.decode(errors="replace").count('BEGIN "system.cpu"') > n0,
+              f"{tag}: the stream goes on over the same connection")
+    finally:
+        rc = child.stop()
+        check(rc in (0, None), f"{tag}: the child stops cleanly (exit {rc})")
+        if conn:
+            conn.close()
+        lsock.close()
+
+
 def main():
     why = need_binaries(netdata=True)
     if why:
@@ -229,6 +323,7 @@ def main():
         port = free_port()
         run_phase(tmp, "streamd parent", StreamdParent(tmp, port), port)
         run_proxy_phase(tmp)
+        run_fake_parent_phase(tmp)
     finally:
         remove_tmp(tmp)
     return check.done("streamd_child_replication")
