@@ -203,7 +203,11 @@ static void interpolate(RrdHost *h, RrdChart *c, Round *r)
     uint64_t prev = r->last_collect_ut;
     for (uint64_t slot = r->next_store_ut; slot <= r->now_collect_ut;
          prev = slot, slot += r->ue_ut, iterations--) {
-        double span = (double)(r->now_collect_ut - prev), step = (double)(slot - prev);
+        /* a slot before the previous collection (a child whose replicated state says it
+           collected past its last stored slot: a 1.37.1 child under load does) gets step 0,
+           the value at that collection, instead of an unsigned wrap to ~1.8e19 */
+        double span = (double)(r->now_collect_ut - prev);
+        double step = slot > prev ? (double)(slot - prev) : 0.0;
         for (RrdDim *d = c->dims; d; d = d->next) {
             double v;
             if (d->algorithm == RRD_ALG_INCREMENTAL) {

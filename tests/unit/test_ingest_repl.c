@@ -179,6 +179,32 @@ static void test_not_negotiated(void **state)
     expect_out(f, "REPLAY_CHART \"x.y\" \"true\" 0 0\n");
 }
 
+/* A 1.37.1 child under load can answer with a collection state past its last stored slot
+   (RSSTATE: collected at T-1 + 0.335 s, last stored T-2). The next collection must not
+   interpolate backwards from after the slot (an unsigned wrap stored ~1e12 there). */
+static void test_state_past_last_slot(void **state)
+{
+    Fx *f = *state;
+    define(f);
+    long long lc = (T - 1) * 1000000LL + 335000;
+    lines(f, "RBEGIN \"x.y\"\nRBEGIN '' %lld %lld %lld\nRSET \"a\" 5 \"\"\n"
+             "RBEGIN '' %lld %lld %lld\nRSET \"a\" 6 \"\"\n"
+             "RDSTATE \"a\" %lld 7 7 6\nRSSTATE %lld %lld\n"
+             "REND 1 %lld %lld true %lld %lld %lld\n",
+          T - 4, T - 3, T, T - 3, T - 2, T, lc, lc, (T - 2) * 1000000LL,
+          T - 10, T - 2, T - 10, T - 2, T);
+    /* the collection at T + 0.336 s (the chart was just defined: our clock sets the time) */
+    const char *batch[] = {"BEGIN \"x.y\" 1000000", "SET \"a\" = 9", "END"};
+    for (size_t i = 0; i < 3; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "%s", batch[i]);
+        assert_int_equal(ingest_line(&f->in, line, strlen(line), NOW + 336000), INGEST_OK);
+    }
+    assert_true(stored_at(f, "a", T - 2) == 6);
+    assert_true(stored_at(f, "a", T - 1) == 7);     /* the value at the child's collection */
+    assert_true(stored_at(f, "a", T) == 9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -186,6 +212,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_steps_and_points, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nothing_to_fetch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_negotiated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_state_past_last_slot, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
