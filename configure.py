@@ -76,6 +76,7 @@ STREAMD_LIB = [
     "runtime/http_api_prom.c",
     "runtime/http_api_streamd.c",
     "runtime/http_req.c",
+    "runtime/http_resp.c",
     "runtime/ingest.c",
     "runtime/ingest_repl.c",
     "runtime/log.c",

@@ -7,6 +7,9 @@
 ** broken UTF-8 is a 400), the headers Netdata looks at (Connection, User-Agent, Host, Origin,
 ** Accept-Encoding), and Netdata-identical response headers and error pages.
 **
+** Files: http_req.c reads the request (framing, method, headers, URL, parameters); http_resp.c
+** writes the response headers and error pages.
+**
 ** Pure: no I/O, no allocation, no clock except the Date header when HttpResp.now is 0.
 ** Everything decoded lives in HttpRequest.scratch; every pointer in a parsed request points into
 ** scratch or at a static string, so an HttpRequest may outlive the receive buffer.
@@ -93,6 +96,8 @@ void http_req_parse(HttpRequest *r, const char *buf, size_t hlen, size_t extra);
 
 /* The value of the last parameter called NAME, NULL when absent. */
 const char *http_req_param(const HttpRequest *r, const char *name);
+
+/* ---- responses (http_resp.c) ---------------------------------------------------------- */
 
 #define HTTP_CT_TEXT "text/plain; charset=utf-8"
 #define HTTP_CT_HTML "text/html; charset=utf-8"

@@ -1,12 +1,12 @@
 /*
-** fuzz_http.c - libFuzzer target for runtime/http_req.c and runtime/stream_caps.c. Frames the raw
-** bytes with http_req_header_len, parses them with http_req_parse (once as framed, once with the
-** whole input as header plus extra bytes), and traps when an invariant breaks: a header length
-** outside the input, a pointer outside the request's scratch (or not one of the static strings),
-** a string running past scratch, more than 64 params, a bad request without a status and body,
-** a response page that is not NUL-terminated within its buffer, or a capability set / prompt
-** that echoes a bit the local set does not have. libFuzzer hands over an exact-size buffer
-** without a NUL, so ASan catches reads past size.
+** fuzz_http.c - libFuzzer target for runtime/http_req.c, runtime/http_resp.c and
+** runtime/stream_caps.c. Frames the raw bytes with http_req_header_len, parses them with
+** http_req_parse (once as framed, once with the whole input as header plus extra bytes), and
+** traps when an invariant breaks: a header length outside the input, a pointer outside the
+** request's scratch (or not one of the static strings), a string running past scratch, more than
+** 64 params, a bad request without a status and body, a response page that is not NUL-terminated
+** within its buffer, or a capability set / prompt that echoes a bit the local set does not have.
+** libFuzzer hands over an exact-size buffer without a NUL, so ASan catches reads past size.
 */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,6 @@
 /*
-** test_http_req.c - cmocka tests for runtime/http_req.c against stream-protocol §2.1, §2.2a and
+** test_http_req.c - cmocka tests for runtime/http_req.c (reading the request) and
+** runtime/http_resp.c (response headers and error pages) against stream-protocol §2.1, §2.2a and
 ** the bytes a real Netdata 1.37.1 parent sent back to the same requests (lab, recorded below
 ** with the dynamic Date/Expires pinned). Inputs are exact-size heap copies without a NUL, so a
 ** sanitizer build catches any read past the request.
