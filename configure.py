@@ -47,6 +47,7 @@ COMPILER_LIB = [
     "compiler/fleet.c",
     "compiler/fleet_cmd.c",
     "compiler/fleet_graph.c",
+    "compiler/fleet_graph_html.c",
     "compiler/fleet_out.c",
     "compiler/fleet_sim.c",
     "compiler/fleet_topo.c",

@@ -83,6 +83,8 @@ void fleet_free(Fleet *f);       /* the blobs; the arena is the caller's */
 void fleet_print_verdicts(const Fleet *f, FILE *out);
 /* The members "edges":[...],"children":[...] (no braces) for the JSON document. */
 void fleet_print_json(const Fleet *f, FILE *out);
+/* The topology as Graphviz DOT (fleet_graph.c) or as one self-contained HTML page
+   (fleet_graph_html.c). */
 void fleet_graph_dot(const Fleet *f, FILE *out);
 void fleet_graph_html(const Fleet *f, FILE *out);
 

@@ -2,7 +2,8 @@
 ** fleet_cmd.c - `streamc fleet [--format=text|json|sarif] [--graph=dot|html] [-Werror]
 ** MANIFEST|DIR`: load and simulate a fleet (fleet.h), print the verdict lines (text only),
 ** then the findings. JSON is the renderer's document plus "edges" and "children" members;
-** SARIF is the findings only. --graph prints the topology (fleet_graph.c) instead of both.
+** SARIF is the findings only. --graph prints the topology (fleet_graph.c: DOT,
+** fleet_graph_html.c: HTML) instead of both.
 ** Exit status: 0 every child streams; 1 some child is refused by every destination it has,
 ** or an error finding other than the refusal of one pair (a node's configuration, the
 ** manifest, duplicate GUIDs, proxy loops), or with -Werror any finding; 2 usage or a manifest

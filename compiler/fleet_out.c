@@ -1,6 +1,7 @@
 /*
 ** fleet_out.c - the per-child verdict lines of `streamc fleet` (fleet.h). The findings are
-** rendered by the caller with diag_render; the topology graphs live in fleet_graph.c.
+** rendered by the caller with diag_render; the topology graphs live in fleet_graph.c (DOT)
+** and fleet_graph_html.c (HTML).
 */
 #include <stdlib.h>
 

@@ -1,10 +1,11 @@
 /*
-** test_fleet_graph.c - cmocka tests for compiler/fleet_graph.c: the DOT and HTML topology of a
-** Fleet built by hand (no loader, no simulator): exact DOT for a small fleet with every verdict,
-** a proxy, a self-loop and unresolved destinations; DOT and HTML escaping of hostile names
-** (quotes, backslashes, newlines, markup, malformed UTF-8); a small self-contained well-formedness
-** checker for the HTML (balanced elements, every <title> closed, no raw '<', '>' or '&' from user
-** text); empty fleets, cycles, malformed edges, determinism, and 10,000 nodes in under a second.
+** test_fleet_graph.c - cmocka tests for compiler/fleet_graph.c and fleet_graph_html.c: the DOT
+** and HTML topology of a Fleet built by hand (no loader, no simulator): exact DOT for a small
+** fleet with every verdict, a proxy, a self-loop and unresolved destinations; DOT and HTML
+** escaping of hostile names (quotes, backslashes, newlines, markup, malformed UTF-8); a small
+** self-contained well-formedness checker for the HTML (balanced elements, every <title> closed,
+** no raw '<', '>' or '&' from user text); empty fleets, cycles, malformed edges, determinism,
+** and 10,000 nodes in under a second.
 */
 #include <setjmp.h>
 #include <stdarg.h>
