@@ -128,6 +128,7 @@ UNIT_TESTS = [
     "test_gorilla_group",
     "test_guid",
     "test_http_api",
+    "test_http_api_data",
     "test_http_req",
     "test_ingest",
     "test_ingest_repl",

@@ -1,155 +1,26 @@
 /*
-** test_http_api.c - cmocka tests for the HTTP API (runtime/http_api.c, http_api_data.c,
-** http_api_prom.c; runtime/sbuf.c has test_sbuf.c): Netdata's number format and
-** the bodies of /api/v1/info, /charts, /chart, /data and /allmetrics for a registry fed through
-** rrd.h with fixed clocks. Expected texts follow what a real Netdata 1.37.1 parent printed for
-** the same requests (shapes, whitespace, error texts); values are worked out by hand from
-** rrd_collect.c's rules (an absolute dimension collected at T+0.5 s stores its raw value at T).
-** Every 200 JSON body is checked by a small strict JSON parser.
+** test_http_api.c - cmocka tests for the HTTP API's routing and metadata bodies
+** (runtime/http_api.c, http_api_streamd.c; runtime/sbuf.c has test_sbuf.c): the status, type and
+** text of every routing and parameter error, and the bodies of /api/v1/info, /charts and /chart
+** for the registry of http_api_testutil.h, fed through rrd.h with fixed clocks; hostile strings
+** in every body. Expected texts follow what a real Netdata 1.37.1 parent printed for the same
+** requests (shapes, whitespace, error texts). Every 200 JSON body is checked by a small strict
+** JSON parser, itself tested here. Values (/data, /allmetrics, the number format):
+** test_http_api_data.c.
 */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
-#include "http_api.h"
-#include "policy_format.h"
-#include "sbuf.h"
+#include "http_api_testutil.h"
 
-#define T0 1700000000LL
-#define NOW (T0 + 10)
-#define CHILD_GUID "aaaaaaaa-bbbb-cccc-dddd-000000000001"
-#define PARENT_GUID "11111111-2222-3333-4444-555555555555"
-
-/* ---- a strict JSON checker (RFC 8259 grammar, UTF-8 validated) ---------------------------- */
-
-typedef struct J {
-    const char *p, *end;
-    int depth;
-} J;
-
-static int j_peek(const J *j, const char *set)
-{
-    return j->p < j->end && *j->p && strchr(set, *j->p);
-}
-
-static void j_ws(J *j)
-{
-    while (j_peek(j, " \t\r\n")) {
-        j->p++;
-    }
-}
-
-static int j_digits(J *j)
-{
-    const char *s = j->p;
-    while (j_peek(j, "0123456789")) {
-        j->p++;
-    }
-    return j->p > s;
-}
-
-static int j_string(J *j)
-{
-    if (!j_peek(j, "\"")) {
-        return 0;
-    }
-    for (j->p++; j->p < j->end;) {
-        unsigned char c = (unsigned char)*j->p;
-        size_t k = sbuf_utf8_len((const unsigned char *)j->p, (size_t)(j->end - j->p));
-        if (c == '"') {
-            j->p++;
-            return 1;
-        } else if (c == '\\') {
-            j->p++;
-            int u = j_peek(j, "u");
-            if (!u && !j_peek(j, "\"\\/bfnrt")) {
-                return 0;
-            }
-            for (int i = 0, n = u ? 4 : 0; j->p++, i < n; i++) {
-                if (!j_peek(j, "0123456789abcdefABCDEF")) {
-                    return 0;
-                }
-            }
-        } else if (c < 0x20 || !k) {
-            return 0;
-        } else {
-            j->p += k;
-        }
-    }
-    return 0;
-}
-
-static int j_value(J *j)
-{
-    j_ws(j);
-    if (j->p >= j->end || j->depth > 64) {
-        return 0;
-    }
-    size_t left = (size_t)(j->end - j->p);
-    int obj = *j->p == '{';
-    if (obj || *j->p == '[') {
-        char close = obj ? '}' : ']';
-        j->depth++;
-        j->p++;
-        j_ws(j);
-        int first = 1;
-        while (!j_peek(j, obj ? "}" : "]")) {
-            if (!first && !(j_peek(j, ",") && j->p++)) {
-                return 0;
-            }
-            first = 0;
-            j_ws(j);
-            if (obj && (!j_string(j) || (j_ws(j), !j_peek(j, ":")) || !j->p++)) {
-                return 0;
-            }
-            if (!j_value(j)) {
-                return 0;
-            }
-            j_ws(j);
-        }
-        j->depth--;
-        return *j->p++ == close;
-    }
-    if (*j->p == '"') {
-        return j_string(j);
-    }
-    const char *words[] = {"true", "false", "null"};
-    for (int i = 0; i < 3; i++) {
-        size_t n = strlen(words[i]);
-        if (left >= n && strncmp(j->p, words[i], n) == 0) {
-            j->p += n;
-            return 1;
-        }
-    }
-    j->p += j_peek(j, "-");
-    if (!(j_peek(j, "0") && j->p++) && !j_digits(j)) {
-        return 0;
-    }
-    if (j_peek(j, ".") && (j->p++, !j_digits(j))) {
-        return 0;
-    }
-    if (j_peek(j, "eE")) {
-        j->p++;
-        j->p += j_peek(j, "+-");
-        return j_digits(j);
-    }
-    return 1;
-}
-
-static int json_valid(const char *s, size_t n)
-{
-    J j = {s, s + n, 0};
-    int ok = j_value(&j);
-    j_ws(&j);
-    return ok && j.p == j.end;
-}
+/* ---- the JSON checker of http_api_testutil.h ------------------------------------------------- */
 
 static void test_json_checker(void **state)
 {
@@ -165,183 +36,6 @@ static void test_json_checker(void **state)
         if (json_valid(bad[i], strlen(bad[i]))) {
             fail_msg("accepted '%s'", bad[i]);
         }
-    }
-}
-
-/* ---- fixture -------------------------------------------------------------------------------- */
-
-typedef struct Fx {
-    RrdDb *db;
-    RrdHost *child;
-    HttpApiResponse r;
-} Fx;
-
-static RrdChart *chart(RrdHost *h, RrdChartDef def)
-{
-    const char *why = NULL;
-    RrdChart *c = rrd_chart_upsert(h, &def, &why);
-    assert_non_null(c);
-    return c;
-}
-
-static RrdDim *dim(RrdHost *h, RrdChart *c, const char *id, const char *options)
-{
-    const char *why = NULL;
-    RrdDimDef def = {.id = id, .algorithm = "absolute", .options = options};
-    RrdDim *d = rrd_dim_upsert(h, c, &def, &why);
-    assert_non_null(d);
-    return d;
-}
-
-/* parent (localhost) and child1 with three charts collected at T0+k+0.5 s, k = 0..7; stored:
-   system.cpu user 10k, system 100-k, idle 5 (hidden); disk.sda "root" reads 0, writes 4k with
-   no SET at k=4; system.hidden x 1 - each at T0+1..T0+7. */
-static int fx_setup(void **state)
-{
-    Fx *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    RrdHostConfig local = {.memory_mode = POLICY_MODE_RAM, .history = 3600, .health = 2,
-                           .update_every = 1};
-    RrdHostConfig ccfg = {.memory_mode = POLICY_MODE_RAM, .history = 7200, .health = 1,
-                          .postpone_alarms = 60, .proxy_enabled = 1,
-                          .proxy_destination = "10.0.0.1:19999",
-                          .proxy_api_key = "99999999-8888-7777-6666-555544443333",
-                          .proxy_send_charts = "* !apps.*", .update_every = 1};
-    f->db = rrd_db_new("parent", PARENT_GUID, &local, NULL);
-    assert_non_null(f->db);
-    RrdHost *h = f->child = rrd_host_create(f->db, CHILD_GUID, "child1", &ccfg);
-    assert_non_null(h);
-    h->connected = 1;
-    h->hops = 1;
-    h->connections = 2;
-    h->capabilities = 16320;
-    h->last_data_s = NOW - 3;
-    h->connected_since_s = T0;
-    assert_int_equal(rrd_labels_set(&h->labels, "_os_name", "Debian", 1), 0);
-    assert_int_equal(rrd_labels_set(&h->labels, "role", "db \"primary\"", 2), 0);
-    rrd_labels_set(&h->system_info, "NETDATA_SYSTEM_OS_NAME", "Debian GNU/Linux", 0);
-    rrd_labels_set(&h->system_info, "NETDATA_SYSTEM_CPU_LOGICAL_CPU_COUNT", "2", 0);
-    rrd_labels_set(&h->system_info, "NETDATA_INSTANCE_CLOUD_TYPE", "unknown", 0);
-
-    RrdChart *cpu = chart(h, (RrdChartDef){.id = "system.cpu", .title = "Total CPU utilization",
-        .units = "percentage", .family = "cpu", .context = "system.cpu", .chart_type = "stacked",
-        .priority = 100, .update_every = 1, .plugin = "proc.plugin", .module = "/proc/stat"});
-    rrd_labels_set(&cpu->labels, "_collect_plugin", "proc.plugin", 1);
-    rrd_labels_set(&cpu->labels, "_collect_module", "/proc/stat", 1);
-    RrdDim *user = dim(h, cpu, "user", NULL), *sys = dim(h, cpu, "system", NULL);
-    RrdDim *idle = dim(h, cpu, "idle", "hidden");
-    RrdChart *disk = chart(h, (RrdChartDef){.id = "disk.sda", .name = "root", .title = "Disk I/O",
-        .units = "KiB/s", .family = "disk", .context = "disk.io", .chart_type = "line",
-        .priority = 2000, .update_every = 1});
-    RrdDim *reads = dim(h, disk, "reads", NULL), *writes = dim(h, disk, "writes", NULL);
-    RrdChart *hid = chart(h, (RrdChartDef){.id = "system.hidden", .title = "Hidden",
-        .units = "things", .family = "hidden", .chart_type = "line", .update_every = 1,
-        .options = "hidden"});
-    RrdDim *x = dim(h, hid, "x", NULL);
-    for (int k = 0; k < 8; k++) {
-        uint64_t now_ut = (uint64_t)(T0 + k) * 1000000u + 500000u;
-        rrd_chart_begin(cpu, k ? 1000000 : 0);
-        rrd_dim_set(user, 10 * k);
-        rrd_dim_set(sys, 100 - k);
-        rrd_dim_set(idle, 5);
-        rrd_chart_end(h, cpu, now_ut);
-        rrd_chart_begin(disk, k ? 1000000 : 0);
-        rrd_dim_set(reads, 0);
-        if (k != 4) {
-            rrd_dim_set(writes, 4 * k);
-        }
-        rrd_chart_end(h, disk, now_ut);
-        rrd_chart_begin(hid, k ? 1000000 : 0);
-        rrd_dim_set(x, 1);
-        rrd_chart_end(h, hid, now_ut);
-    }
-    h->updates = 24;
-    *state = f;
-    return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    Fx *f = *state;
-    http_api_response_free(&f->r);
-    rrd_db_free(f->db);
-    free(f);
-    return 0;
-}
-
-/* GET URL ("path?a=b&c=d", no decoding needed) at NOW; the body stays in f->r. A 200 JSON body
-   must parse. */
-static const char *get(Fx *f, const char *url)
-{
-    HttpRequest *req = calloc(1, sizeof *req);
-    assert_non_null(req);
-    char *s = req->scratch;
-    snprintf(s, sizeof req->scratch, "%s", url);
-    char *q = strchr(s, '?');
-    req->method = HTTP_M_GET;
-    req->path = s;
-    req->query = "";
-    if (q) {
-        *q++ = '\0';
-        for (char *tok = strtok(q, "&"); tok && req->nparams < HTTP_MAX_PARAMS;
-             tok = strtok(NULL, "&")) {
-            char *eq = strchr(tok, '=');
-            if (eq) {
-                *eq = '\0';
-            }
-            req->params[req->nparams].name = tok;
-            req->params[req->nparams++].value = eq ? eq + 1 : "";
-        }
-    }
-    http_api_response_free(&f->r);
-    http_api_handle(f->db, req, NOW, &f->r);
-    free(req);
-    assert_int_equal(f->r.body.len, strlen(sbuf_str(&f->r.body)));
-    if (f->r.status == 200 && strcmp(f->r.content_type, HTTP_API_CT_JSON) == 0 &&
-        !json_valid(sbuf_str(&f->r.body), f->r.body.len)) {
-        fprintf(stderr, "%s: invalid JSON:\n%s\n", url, sbuf_str(&f->r.body));
-        fail_msg("%s: invalid JSON", url);
-    }
-    return sbuf_str(&f->r.body);
-}
-
-/* GET URL and compare: the whole body with WANT (WHOLE) or look for WANT in a 200 body. */
-static void check(Fx *f, const char *url, int status, const char *ct, const char *want, int whole)
-{
-    const char *got = get(f, url);
-    if (f->r.status != status || strcmp(f->r.content_type, ct) != 0 ||
-        (whole ? strcmp(got, want) != 0 : !strstr(got, want))) {
-        fprintf(stderr, "%s: got %d [%s]\n%s\nwant %d [%s] %s\n%s\n", url, f->r.status,
-                f->r.content_type, got, status, ct, whole ? "" : "containing", want);
-        fail_msg("%s: unexpected response", url);       /* cmocka cuts long messages */
-    }
-}
-
-#define expect(f, url, status, ct, body) check(f, url, status, ct, body, 1)
-#define expect_has(f, url, part) check(f, url, 200, HTTP_API_CT_JSON, part, 0)
-#define JSON HTTP_API_CT_JSON
-#define TEXT HTTP_API_CT_TEXT
-#define HTML HTTP_API_CT_HTML
-#define DATA_HEAD(l) "{\n \"labels\": [\"time\"" l "],\n    \"data\":\n [\n"
-#define DATA_TAIL "\n]\n}"
-#define CPU "/host/child1/api/v1/data?chart=system.cpu"
-
-/* ---- numbers ------------------------------------------------------------------------------- */
-
-static void test_number_format(void **state)
-{
-    (void)state;
-    static const struct { double v; const char *s; } rows[] = {
-        {0, "0"}, {1.5, "1.5"}, {40, "40"}, {300.0 / 197.0, "1.5228426"},
-        {2.525253, "2.525253"}, {-0.5, "-0.5"}, {0.00000004, "0"}, {-0.00000004, "-0"},
-        {99.99999996, "100"}, {0.0000001, "0.0000001"}, {1234567.25, "1234567.25"},
-        {NAN, "null"}, {INFINITY, "null"},
-    };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        char buf[64];
-        size_t n = http_api_fmt_number(buf, rows[i].v);
-        assert_string_equal(buf, rows[i].s);
-        assert_int_equal(n, strlen(rows[i].s));
     }
 }
 
@@ -475,117 +169,6 @@ static void test_charts(void **state)
     expect_has(f, "/api/v1/charts", "\t\"charts\": {\n\t},\n\t\"charts_count\": 0,\n");
 }
 
-/* ---- data ------------------------------------------------------------------------------------ */
-
-static void test_data_window(void **state)
-{
-    Fx *f = *state;
-    /* before 0 = the last point (T0+7); after -5 relative to it, inclusive: 5 rows, newest first */
-    expect(f, CPU "&after=-5&format=json", 200, JSON, DATA_HEAD(",\"user\",\"system\"")
-           " [ 1700000007,70,93],\n [ 1700000006,60,94],\n [ 1700000005,50,95],\n"
-           " [ 1700000004,40,96],\n [ 1700000003,30,97]" DATA_TAIL);
-    /* 6 points averaged in groups of 3; before 1700000007 is a multiple of 3 */
-    expect(f, CPU "&after=-6&points=2", 200, JSON, DATA_HEAD(",\"user\",\"system\"")
-           " [ 1700000007,60,94],\n [ 1700000004,30,97]" DATA_TAIL);
-    /* groups of 2: before moves down to a multiple of 2 (the db end) */
-    expect(f, CPU "&after=-4&points=2&group=average", 200, JSON,
-           DATA_HEAD(",\"user\",\"system\"")
-           " [ 1700000006,55,94.5],\n [ 1700000004,35,96.5]" DATA_TAIL);
-    expect(f, CPU "&after=-2&points=1&options=unaligned", 200, JSON,
-           DATA_HEAD(",\"user\",\"system\"") " [ 1700000007,65,93.5]" DATA_TAIL);
-    expect(f, CPU "&after=-4&points=2&group=max", 200, JSON, DATA_HEAD(",\"user\",\"system\"")
-           " [ 1700000006,60,95],\n [ 1700000004,40,97]" DATA_TAIL);
-    expect(f, CPU "&after=-4&points=2&group=min", 200, JSON, DATA_HEAD(",\"user\",\"system\"")
-           " [ 1700000006,50,94],\n [ 1700000004,30,96]" DATA_TAIL);
-    expect(f, CPU "&after=-4&points=2&group=sum", 200, JSON, DATA_HEAD(",\"user\",\"system\"")
-           " [ 1700000006,110,189],\n [ 1700000004,70,193]" DATA_TAIL);
-    /* before relative to now (NOW - 1 = T0+9): -5 -> T0+4, after -3 -> T0+2 */
-    expect(f, CPU "&after=-3&before=-5", 200, JSON, DATA_HEAD(",\"user\",\"system\"")
-           " [ 1700000004,40,96],\n [ 1700000003,30,97],\n [ 1700000002,20,98]" DATA_TAIL);
-    /* absolute window; points past the stored data are null */
-    expect(f, CPU "&after=1700000006&before=1700000009", 200, JSON,
-           DATA_HEAD(",\"user\",\"system\"") " [ 1700000009,null,null],\n"
-           " [ 1700000008,null,null],\n [ 1700000007,70,93],\n [ 1700000006,60,94]" DATA_TAIL);
-    /* after=0: from the oldest point */
-    expect_has(f, CPU "&after=0&options=flip", " [\n [ 1700000001,10,99],\n [ 1700000002,");
-}
-
-static void test_data_options(void **state)
-{
-    Fx *f = *state;
-    const char *disk = "/host/child1/api/v1/data?chart=disk.root&after=-5";
-    char url[256];
-    expect(f, disk, 200, JSON, DATA_HEAD(",\"reads\",\"writes\"")
-           " [ 1700000007,0,28],\n [ 1700000006,0,24],\n [ 1700000005,0,20],\n"
-           " [ 1700000004,0,null],\n [ 1700000003,0,12]" DATA_TAIL);
-    snprintf(url, sizeof url, "%s&options=nonzero|null2zero,flip ms", disk);
-    expect(f, url, 200, JSON, DATA_HEAD(",\"writes\"")
-           " [ 1700000003000,12],\n [ 1700000004000,0],\n [ 1700000005000,20],\n"
-           " [ 1700000006000,24],\n [ 1700000007000,28]" DATA_TAIL);
-    /* a group with one empty slot averages the others; an all-zero dimension under nonzero
-       is kept when every dimension is zero */
-    expect(f, "/host/child1/api/v1/data?chart=disk.sda&after=-4&points=2", 200, JSON,
-           DATA_HEAD(",\"reads\",\"writes\"") " [ 1700000006,0,22],\n [ 1700000004,0,12]"
-           DATA_TAIL);
-    expect(f, "/host/child1/api/v1/data?chart=disk.sda&after=-1&dims=reads&options=nonzero",
-           200, JSON, DATA_HEAD(",\"reads\"") " [ 1700000007,0]" DATA_TAIL);
-    expect(f, CPU "&after=-1&dimensions=system", 200, JSON,
-           DATA_HEAD(",\"system\"") " [ 1700000007,93]" DATA_TAIL);
-    expect(f, CPU "&after=-1&dim=user&dim=system", 200, JSON,
-           DATA_HEAD(",\"user\",\"system\"") " [ 1700000007,70,93]" DATA_TAIL);
-    /* a pattern that names the hidden dimension shows it */
-    expect(f, CPU "&after=-1&dims=!user|*", 200, JSON,
-           DATA_HEAD(",\"system\",\"idle\"") " [ 1700000007,93,5]" DATA_TAIL);
-    expect(f, CPU "&after=-1&dimension=id*&options=match-names", 200, JSON,
-           DATA_HEAD(",\"idle\"") " [ 1700000007,5]" DATA_TAIL);
-    expect(f, CPU "&after=-2&format=csv&options=seconds", 200, TEXT,
-           "time,user,system\r\n1700000007,70,93\r\n1700000006,60,94\r\n");
-    expect(f, CPU "&after=-1&format=tsv&options=ms|abs", 200, TEXT,
-           "time\tuser\tsystem\r\n1700000007000\t70\t93\r\n");
-    /* by name, and from the child's GUID */
-    expect(f, "/host/" CHILD_GUID "/api/v1/data?chart=system.cpu&after=-1&dims=user", 200, JSON,
-           DATA_HEAD(",\"user\"") " [ 1700000007,70]" DATA_TAIL);
-}
-
-/* ---- allmetrics ------------------------------------------------------------------------------ */
-
-#define INFO_CHILD \
-    "netdata_info{instance=\"child1\",application=\"netdata\",version=\"v1.37.1\"," \
-    "role=\"db \\\"primary\\\"\"} 1"
-#define CPU_M "netdata_system_cpu_percentage_average{chart=\"system.cpu\",family=\"cpu\",dimension="
-#define DISK_M "netdata_disk_io_KiB_persec_average{chart=\"disk.root\",family=\"disk\",dimension="
-#define HID_M "netdata_system_hidden_things_average{chart=\"system.hidden\",family=\"hidden\"," \
-              "dimension="
-
-static void test_allmetrics(void **state)
-{
-    Fx *f = *state;
-    /* first-scrape window: T0-2 .. T0+7, clamped to the stored T0+1 .. T0+7 */
-    expect(f, "/host/child1/api/v1/allmetrics?format=prometheus", 200, HTTP_API_CT_PROMETHEUS,
-           INFO_CHILD " 1700000010000\n"
-           CPU_M "\"user\"} 40.0000000 1700000007000\n"
-           CPU_M "\"system\"} 96.0000000 1700000007000\n"
-           CPU_M "\"idle\"} 5.0000000 1700000007000\n"
-           DISK_M "\"reads\"} 0.0000000 1700000007000\n"
-           DISK_M "\"writes\"} 16.0000000 1700000007000\n"
-           HID_M "\"x\"} 1.0000000 1700000007000\n");
-    expect(f, "/api/v1/allmetrics?format=prometheus_all_hosts&filter=disk.*&source=sum",
-           200, HTTP_API_CT_PROMETHEUS,
-           "netdata_info{instance=\"parent\",application=\"netdata\",version=\"v1.37.1\"} 1 "
-           "1700000010000\n" INFO_CHILD " 1700000010000\n"
-           "netdata_disk_io_KiB_persec_sum{chart=\"disk.root\",family=\"disk\","
-           "dimension=\"reads\",instance=\"child1\"} 0.0000000 1700000007000\n"
-           "netdata_disk_io_KiB_persec_sum{chart=\"disk.root\",family=\"disk\","
-           "dimension=\"writes\",instance=\"child1\"} 96.0000000 1700000007000\n");
-    expect(f, "/host/child1/api/v1/allmetrics?format=prometheus&names=no&timestamps=no&"
-              "types=yes&filter=*root&prefix=nd", 200, HTTP_API_CT_PROMETHEUS,
-           INFO_CHILD "\n# TYPE nd_disk_io_KiB_persec_average gauge\n"
-           "nd_disk_io_KiB_persec_average{chart=\"disk.sda\",family=\"disk\",dimension=\"reads\"}"
-           " 0.0000000\n# TYPE nd_disk_io_KiB_persec_average gauge\n"
-           "nd_disk_io_KiB_persec_average{chart=\"disk.sda\",family=\"disk\","
-           "dimension=\"writes\"} 16.0000000\n");
-}
-
 /* ---- hostile strings: every JSON body must still parse --------------------------------------- */
 
 static void test_hostile(void **state)
@@ -636,13 +219,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_checker),
-        cmocka_unit_test(test_number_format),
         cmocka_unit_test_setup_teardown(test_errors, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_info, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_charts, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_data_window, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_data_options, fx_setup, fx_teardown),
-        cmocka_unit_test_setup_teardown(test_allmetrics, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_hostile, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
 ** test_sbuf.c - cmocka tests for runtime/sbuf.c: the bound (an append that does not fit is
 ** dropped whole, the overflow flag is sticky, the length never passes max), the long printf
 ** path, and the JSON and HTML escapers on hostile input (quotes, control bytes, every kind of
-** ill-formed UTF-8). The API bodies built with it are checked by test_http_api.c.
+** ill-formed UTF-8). The API bodies built with it are checked by test_http_api.c
+** and test_http_api_data.c.
 */
 #include <setjmp.h>
 #include <stdarg.h>
