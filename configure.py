@@ -123,6 +123,7 @@ UNIT_TESTS = [
     "test_collect_proc",
     "test_dest",
     "test_diag",
+    "test_diag_render",
     "test_fleet_graph",
     "test_gorilla",
     "test_gorilla_group",
