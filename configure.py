@@ -156,6 +156,7 @@ UNIT_TESTS = [
     "test_storage_save",
     "test_stream_caps",
     "test_stream_lz4",
+    "test_stream_lz4_frames",
     "test_suggest",
     "test_types",
     "test_wire",
