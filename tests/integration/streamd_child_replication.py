@@ -111,6 +111,21 @@ class StreamdParent:
         return self.srv.json(path)
 
 
+def restart_parent(tag, parent, prefix, sender):
+    """Stop PARENT for OUTAGE seconds and start it again; wait until SENDER (the streamd that
+    streams PREFIX's host into it) is back. Returns the (down, up) wall-clock times."""
+    rc = parent.stop()
+    check(rc == 0, f"{tag}: the parent stops cleanly (exit {rc})")
+    down = time.time()
+    time.sleep(OUTAGE)
+    up = time.time()
+    check(parent.start(), f"{tag}: the parent starts again", parent.err)
+    back = poll(lambda: any(t >= int(up) + 2 for t in rows(parent.json, prefix)), 45)
+    check(back, f"{tag}: the host streams into the restarted parent", sender.logtext()[-1500:])
+    time.sleep(2)
+    return down, up
+
+
 def run_phase(tmp, tag, parent, pport):
     cport = free_port()
     net = (f"[global]\n    hostname = {CHILD}\n[db]\n    mode = ram\n"
@@ -131,16 +146,7 @@ def run_phase(tmp, tag, parent, pport):
                           r"(.*)", child.logtext())
         check(caps and "REPLICATION" in caps[-1].split(),
               f"{tag}: the link negotiated REPLICATION", caps)
-        rc = parent.stop()
-        check(rc == 0, f"{tag}: the parent stops cleanly (exit {rc})")
-        down = time.time()
-        time.sleep(OUTAGE)
-        up = time.time()
-        check(parent.start(), f"{tag}: the parent starts again", parent.err)
-        back = poll(lambda: any(t >= int(up) + 2 for t in rows(parent.json, prefix)), 45)
-        check(back, f"{tag}: the child streams into the restarted parent",
-              child.logtext()[-1500:])
-        time.sleep(2)
+        down, up = restart_parent(tag, parent, prefix, child)
         mine, theirs = rows(child.json, ""), rows(parent.json, prefix)
         outage = [t for t in mine if down + 1 < t < up - 1]
         # A chart that appears while the child is connected starts with "0 0" (nothing to
@@ -194,16 +200,7 @@ def run_proxy_phase(tmp):
         kid_get = Streamd("", wport, "").json
         check(poll(lambda: len(rows(parent.json, prefix)) >= 5, 40),
               f"{tag}: the parent has the child's system.cpu", proxy.logtext()[-1500:])
-        rc = parent.stop()
-        check(rc == 0, f"{tag}: the parent stops cleanly (exit {rc})")
-        down = time.time()
-        time.sleep(OUTAGE)
-        up = time.time()
-        check(parent.start(), f"{tag}: the parent starts again", parent.err)
-        back = poll(lambda: any(t >= int(up) + 2 for t in rows(parent.json, prefix)), 45)
-        check(back, f"{tag}: the proxy streams the child into the restarted parent",
-              proxy.logtext()[-1500:])
-        time.sleep(2)
+        down, up = restart_parent(tag, parent, prefix, proxy)
         mine, theirs = rows(kid_get, ""), rows(parent.json, prefix)
         outage = [t for t in mine if down + 1 < t < up - 1]
         # rows older than the proxy's first stored one cannot be answered by the proxy
