@@ -40,12 +40,14 @@ static void info_sender(Sbuf *b, RrdHost *h)
     sbuf_printf(b, "\t\t\t\"connections\": %llu,\n\t\t\t\"bytes_sent\": %llu,\n"
                    "\t\t\t\"buffer_full\": %llu,\n\t\t\t\"buffer_used\": %zu,\n"
                    "\t\t\t\"buffer_max\": %zu,\n\t\t\t\"compression\": %s,\n"
-                   "\t\t\t\"lz4_plain_bytes\": %llu,\n\t\t\t\"lz4_frame_bytes\": %llu\n"
-                   "\t\t},\n",
+                   "\t\t\t\"lz4_plain_bytes\": %llu,\n\t\t\t\"lz4_frame_bytes\": %llu,\n"
+                   "\t\t\t\"replication_answers\": %llu,\n"
+                   "\t\t\t\"replication_points\": %llu\n\t\t},\n",
                 (unsigned long long)st.connections, (unsigned long long)st.bytes_sent,
                 (unsigned long long)st.buffer_full, st.buffer_used, st.buffer_max,
                 st.compressed ? "true" : "false", (unsigned long long)st.plain_bytes,
-                (unsigned long long)st.lz4_bytes);
+                (unsigned long long)st.lz4_bytes, (unsigned long long)st.repl_answers,
+                (unsigned long long)st.repl_points);
 }
 
 /* The "streamd" object: H's effective settings from the policy, its sender and its receiver

@@ -338,6 +338,8 @@ int sender_stats(RrdHost *h, SenderStats *o)
     o->buffer_used = sendbuf_pending(&s->buf);
     o->buffer_max = s->buf.max;
     o->compressed = s->ready && (s->caps & STREAM_CAP_COMPRESSION);
+    o->repl_answers = s->repl_answers;
+    o->repl_points = s->repl_points;
     if (s->lz4) {
         o->plain_bytes = s->lz4->bytes_in;
         o->lz4_bytes = s->lz4->bytes_out;

@@ -77,6 +77,7 @@ typedef struct SenderStats {
     size_t buffer_used, buffer_max;
     int compressed;                  /* the current link is LZ4 */
     uint64_t plain_bytes, lz4_bytes; /* through the encoder, every link of this sender */
+    uint64_t repl_answers, repl_points;  /* REPLAY_CHART answers and their points, every link */
 } SenderStats;
 int sender_stats(RrdHost *h, SenderStats *out);   /* caller holds H's lock; -1: no sender */
 

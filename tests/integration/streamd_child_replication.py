@@ -160,6 +160,11 @@ def run_phase(tmp, tag, parent, pport):
               f"{tag}: every one of the child's {len(mine)} rows of the last 60 s is at the "
               f"parent with the same values ({len(outage)} from the outage)",
               [(t, mine[t], theirs.get(t)) for t in missing[:5]])
+        snd = ((child.json("/api/v1/info") or {}).get("streamd") or {}).get("sender") or {}
+        check(snd.get("replication_answers", 0) >= 2 and
+              snd.get("replication_points", 0) >= OUTAGE - 3,
+              f"{tag}: the child's /api/v1/info counts its answers and the points they carried",
+              {k: snd.get(k) for k in ("replication_answers", "replication_points")})
         log = child.logtext()
         check("unknown command" not in log and "cannot find chart" not in log
               and "incomplete" not in log,
