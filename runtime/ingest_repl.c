@@ -30,24 +30,6 @@ static double number(const char *s)
     return wire_double(s, &end);
 }
 
-/* The chart's stored range over its dimensions: *FIRST the oldest, *LAST the newest (0: none). */
-static void local_range(RrdHost *h, RrdChart *c, int64_t *first, int64_t *last)
-{
-    *first = *last = 0;
-    for (RrdDim *d = c->dims; d && h->ops; d = d->next) {
-        if (!d->sd) {
-            continue;
-        }
-        int64_t f = h->ops->first_t(d->sd), l = h->ops->last_t(d->sd);
-        if (f && (!*first || f < *first)) {
-            *first = f;
-        }
-        if (l > *last) {
-            *last = l;
-        }
-    }
-}
-
 /* replicate_chart_request() of 1.37.1: what to ask the child for, given its retention (FIRST,
    LAST, its clock WORLD) and the previous request (PREV_AFTER, PREV_BEFORE; 0 0: none). */
 static void request(Ingest *in, RrdChart *c, int64_t first, int64_t last, int64_t world,
@@ -56,7 +38,7 @@ static void request(Ingest *in, RrdChart *c, int64_t first, int64_t last, int64_
     (void)world;
     RrdHost *h = in->h;
     int64_t now = (int64_t)(in->now_ut / USEC), local_first, local_last;
-    local_range(h, c, &local_first, &local_last);
+    rrd_chart_range(h, c, &local_first, &local_last);
     if (local_last > now) {
         local_last = now;
     }

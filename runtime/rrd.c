@@ -454,6 +454,23 @@ RrdChart *rrd_chart_upsert(RrdHost *h, const RrdChartDef *def, const char **why)
 /* ---- dimensions ------------------------------------------------------------------------------- */
 
 /* The dimension ID of C, or NULL (linear: a chart has few dims and SET order follows them). */
+void rrd_chart_range(RrdHost *h, const RrdChart *c, int64_t *first, int64_t *last)
+{
+    *first = *last = 0;
+    for (RrdDim *d = c->dims; d && h->ops; d = d->next) {
+        if (!d->sd) {
+            continue;
+        }
+        int64_t f = h->ops->first_t(d->sd), l = h->ops->last_t(d->sd);
+        if (f && (!*first || f < *first)) {
+            *first = f;
+        }
+        if (l > *last) {
+            *last = l;
+        }
+    }
+}
+
 RrdDim *rrd_dim_find(RrdChart *c, const char *id)
 {
     for (RrdDim *d = c->dims; d; d = d->next) {

@@ -191,6 +191,8 @@ RrdChart *rrd_chart_find(RrdHost *h, const char *id);
    limit, or allocation failure; *WHY says which. */
 RrdChart *rrd_chart_upsert(RrdHost *h, const RrdChartDef *def, const char **why);
 RrdDim *rrd_dim_find(RrdChart *c, const char *id);
+/* What C's dimensions hold in H's engine: *FIRST the oldest slot, *LAST the newest (0: none). */
+void rrd_chart_range(RrdHost *h, const RrdChart *c, int64_t *first, int64_t *last);
 RrdDim *rrd_dim_upsert(RrdHost *h, RrdChart *c, const RrdDimDef *def, const char **why);
 
 /* ---- collection ---------------------------------------------------------------------------- */

@@ -51,27 +51,19 @@ static void put_value(Sbuf *b, double v)
 /* rrdset_first_entry_t: the oldest slot any dimension holds (0: none). */
 static int64_t chart_first(RrdHost *h, RrdChart *c)
 {
-    int64_t first = 0;
-    for (RrdDim *d = c->dims; d && h->ops; d = d->next) {
-        int64_t f = d->sd ? h->ops->first_t(d->sd) : 0;
-        if (f && (!first || f < first)) {
-            first = f;
-        }
-    }
+    int64_t first, last;
+    rrd_chart_range(h, c, &first, &last);
     return first;
 }
 
 /* st->last_updated, else rrdset_last_entry_t: the newest slot (0: none). */
 static int64_t chart_last(RrdHost *h, RrdChart *c)
 {
+    int64_t first, last;
     if (c->last_stored_ut) {
         return (int64_t)(c->last_stored_ut / USEC);
     }
-    int64_t last = 0;
-    for (RrdDim *d = c->dims; d && h->ops; d = d->next) {
-        int64_t l = d->sd ? h->ops->last_t(d->sd) : 0;
-        last = l > last ? l : last;
-    }
+    rrd_chart_range(h, c, &first, &last);
     return last;
 }
 
